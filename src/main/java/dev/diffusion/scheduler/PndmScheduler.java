@@ -17,6 +17,7 @@ public final class PndmScheduler extends DiscreteTimeScheduler {
     /** ᾱ after the last step: 1, or ᾱ at timestep 0 ({@code set_alpha_to_one}). */
     private final double finalAlphaProd;
 
+    /** The model calls of the Runge–Kutta warm-up: four for each of its first three intervals, or none. */
     private int prkSteps;
     /** How many steps this run has taken. */
     private int counter;
@@ -87,6 +88,7 @@ public final class PndmScheduler extends DiscreteTimeScheduler {
         return prev;
     }
 
+    /** One of the four calls of a classic Runge–Kutta step, weighted 1/6, 1/3, 1/3, 1/6. */
     private double[] stepRungeKutta(double[] output, int t, double[] sample) {
         int stage = counter % 4;
         int previous = t - (stage % 2 == 1 ? 0 : stepRatio() / 2);
@@ -116,7 +118,7 @@ public final class PndmScheduler extends DiscreteTimeScheduler {
             }
             outputs.add(output);
         } else {
-            // the repeated first timestep: redo the first step from its start, averaging both outputs
+            // the repeated second timestep: redo the first step from its start with the mean of both outputs
             previous = t;
             from = t + stepRatio();
         }

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
  * for both parameterisations of the noisy sample: variance-preserving x = √ᾱ·x0 + √(1−ᾱ)·ε (DDPM, DDIM, PNDM) and
  * variance-exploding x = x0 + σ·ε (the sigma samplers, whose model input is x / √(σ²+1)).
  */
-public enum PredictionType {
+enum PredictionType {
     EPSILON("epsilon"), SAMPLE("sample"), V_PREDICTION("v_prediction");
 
     private final String configName;

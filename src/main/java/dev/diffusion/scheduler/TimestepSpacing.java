@@ -4,7 +4,7 @@ package dev.diffusion.scheduler;
  * diffusers' {@code timestep_spacing}: which training timesteps a run of n steps visits (Lin et al. 2023, "Common
  * Diffusion Noise Schedules and Sample Steps are Flawed", Table 2).
  */
-public enum TimestepSpacing {
+enum TimestepSpacing {
     LINSPACE, LEADING, TRAILING;
 
     static TimestepSpacing from(SchedulerConfig config, String defaultValue) {
