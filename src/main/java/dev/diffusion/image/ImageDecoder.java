@@ -1,0 +1,85 @@
+package dev.diffusion.image;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/** Reads an uploaded PNG or JPEG into packed RGB at the size a generation needs. */
+public final class ImageDecoder {
+
+    /** Refuse pictures whose header claims more pixels than this, before decoding them (decompression bombs). */
+    public static final long MAX_SOURCE_PIXELS = 4096L * 4096L;
+
+    private ImageDecoder() {
+    }
+
+    /**
+     * Decodes {@code data} and resizes it to {@code width × height} (bicubic, no cropping).
+     *
+     * @throws InvalidImageException when the bytes are not a readable PNG or JPEG, or the picture is too large
+     */
+    public static byte[] decodeRgb(byte[] data, int width, int height) {
+        BufferedImage source = read(data);
+        BufferedImage target = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = target.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(source, 0, 0, width, height, null);
+        } finally {
+            g.dispose();
+        }
+        int[] packed = target.getRGB(0, 0, width, height, null, 0, width);
+        byte[] rgb = new byte[packed.length * 3];
+        for (int p = 0; p < packed.length; p++) {
+            rgb[p * 3] = (byte) (packed[p] >> 16);
+            rgb[p * 3 + 1] = (byte) (packed[p] >> 8);
+            rgb[p * 3 + 2] = (byte) packed[p];
+        }
+        return rgb;
+    }
+
+    private static BufferedImage read(byte[] data) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (in == null || !readers.hasNext()) {
+                throw new InvalidImageException("not a PNG or JPEG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+                if (!format.equals("png") && !format.equals("jpeg")) {
+                    throw new InvalidImageException("only PNG and JPEG images are accepted, not " + format);
+                }
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_SOURCE_PIXELS) {
+                    throw new InvalidImageException("the image is too large (" + reader.getWidth(0) + "×"
+                            + reader.getHeight(0) + "); at most " + MAX_SOURCE_PIXELS + " pixels");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidImageException invalid) {
+                throw invalid;
+            }
+            throw new InvalidImageException("the image cannot be decoded: " + e.getMessage());
+        }
+    }
+
+    /** The upload is not an image we can use; the message says why, for the client. */
+    public static final class InvalidImageException extends RuntimeException {
+
+        public InvalidImageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.diffusion.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.TranslateException;
+import dev.diffusion.model.ModelPredictors;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One UNet call over any set of images of the same latent size, each at its own timestep with its own text rows,
+ * followed by each image's own guidance and scheduler step. A single job's images and a batch of several jobs'
+ * images take the same path.
+ */
+final class DenoisingStep {
+
+    private final ModelPredictors predictors;
+    private final UnetCallListener listener;
+
+    DenoisingStep(ModelPredictors predictors, UnetCallListener listener) {
+        this.predictors = predictors;
+        this.listener = listener;
+    }
+
+    void run(List<ImageSampling> images) {
+        long[] latentShape = images.get(0).latentShape();
+        for (ImageSampling image : images) {
+            if (!Arrays.equals(image.latentShape(), latentShape)) {
+                throw new IllegalArgumentException("images of one UNet call must share a latent shape");
+            }
+        }
+        int rowLength = Math.toIntExact(latentShape[0] * latentShape[1] * latentShape[2]);
+        int rows = images.stream().mapToInt(ImageSampling::rows).sum();
+        TextConditioning firstText = images.get(0).text();
+        int contextLength = firstText.conditional().length;
+        float[] samples = new float[rows * rowLength];
+        float[] timesteps = new float[rows];
+        float[] contexts = new float[rows * contextLength];
+        int row = 0;
+        for (ImageSampling image : images) {
+            double[] input = image.modelInput();
+            float t = (float) image.currentTimestep();
+            if (image.text().guided()) {
+                row = putRow(row, input, t, image.text().unconditional(), samples, timesteps, contexts);
+            }
+            row = putRow(row, input, t, image.text().conditional(), samples, timesteps, contexts);
+        }
+        float[] output;
+        // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
+        try (NDManager step = predictors.manager().newSubManager()) {
+            NDList inputs = new NDList(
+                    step.create(samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
+                    step.create(timesteps, new Shape(rows)),
+                    step.create(contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+            long start = System.nanoTime();
+            output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
+            listener.unetCall(images.size(), System.nanoTime() - start);
+            ModelOutputs.requireFinite(output, "UNet");
+        } catch (TranslateException e) {
+            throw new GenerationException("the UNet failed: " + e.getMessage(), e);
+        }
+        row = 0;
+        for (ImageSampling image : images) {
+            int first = row;
+            row += image.rows();
+            image.advance(output, first, rowLength);
+        }
+    }
+
+    private static int putRow(int row, double[] input, float t, float[] context, float[] samples,
+            float[] timesteps, float[] contexts) {
+        int offset = row * input.length;
+        for (int i = 0; i < input.length; i++) {
+            samples[offset + i] = (float) input[i];
+        }
+        timesteps[row] = t;
+        System.arraycopy(context, 0, contexts, row * context.length, context.length);
+        return row + 1;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.diffusion.pipeline;
+
+import dev.diffusion.scheduler.NoiseSource;
+import dev.diffusion.scheduler.Scheduler;
+
+/**
+ * The denoising state of one image: its own scheduler, seeded noise, latents and text rows. Nothing here is shared
+ * with other images, so images of different jobs can be stepped together in one UNet call and still come out as
+ * they would alone.
+ */
+public final class ImageSampling {
+
+    private final int index;
+    private final long seed;
+    private final Scheduler scheduler;
+    private final NoiseSource noise;
+    private final double[] timesteps;
+    private final TextConditioning text;
+    private final double guidanceScale;
+    private final double guidanceRescale;
+    private final long[] latentShape;
+    private double[] latents;
+    private int position;
+
+    ImageSampling(int index, long seed, Scheduler scheduler, NoiseSource noise, double[] timesteps,
+            long[] latentShape, double[] startLatents, TextConditioning text, double guidanceScale,
+            double guidanceRescale) {
+        this.index = index;
+        this.seed = seed;
+        this.scheduler = scheduler;
+        this.noise = noise;
+        this.timesteps = timesteps;
+        this.latentShape = latentShape;
+        this.latents = startLatents;
+        this.text = text;
+        this.guidanceScale = guidanceScale;
+        this.guidanceRescale = guidanceRescale;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** {@code [channels, height, width]}: only images of the same latent shape can share a UNet call. */
+    public long[] latentShape() {
+        return latentShape.clone();
+    }
+
+    public boolean done() {
+        return position >= timesteps.length;
+    }
+
+    public int stepsDone() {
+        return position;
+    }
+
+    public int totalSteps() {
+        return timesteps.length;
+    }
+
+    /** Rows this image adds to a UNet call: unconditional and conditional with guidance, else conditional only. */
+    int rows() {
+        return text.guided() ? 2 : 1;
+    }
+
+    TextConditioning text() {
+        return text;
+    }
+
+    double currentTimestep() {
+        return timesteps[position];
+    }
+
+    double[] modelInput() {
+        return scheduler.scaleModelInput(latents, currentTimestep());
+    }
+
+    double[] latents() {
+        return latents;
+    }
+
+    /** Applies guidance to this image's rows of the UNet output and takes the scheduler step. */
+    void advance(float[] unetOutput, int firstRow, int rowLength) {
+        double[] prediction = text.guided()
+                ? Guidance.combine(unetOutput, firstRow * rowLength, (firstRow + 1) * rowLength, rowLength,
+                        guidanceScale, guidanceRescale)
+                : Guidance.single(unetOutput, firstRow * rowLength, rowLength);
+        latents = scheduler.step(prediction, currentTimestep(), latents, noise);
+        position++;
+        for (double v : latents) {
+            if (!Double.isFinite(v)) {
+                throw new GenerationException("the model's output became NaN or infinite at step " + position
+                        + " of " + timesteps.length + " (seed " + seed + ")");
+            }
+        }
+    }
+}
