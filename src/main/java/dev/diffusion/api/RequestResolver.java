@@ -1,0 +1,136 @@
+package dev.diffusion.api;
+
+import dev.diffusion.image.ImageDecoder;
+import dev.diffusion.jobs.JobRequest;
+import dev.diffusion.jobs.ModelCatalog;
+import dev.diffusion.jobs.ModelInfo;
+import dev.diffusion.pipeline.GenerationRequest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.stereotype.Component;
+
+/**
+ * Checks a request against the served model and {@code diffusion.limits.*}, and fills in every default, the seed
+ * included, so that the job records exactly what ran. All field errors are reported together.
+ */
+@Component
+public class RequestResolver {
+
+    static final int MAX_PROMPT_LENGTH = 2000;
+    static final double MAX_GUIDANCE = 30;
+    /** Random seeds stay below 2^53 so that JavaScript clients read them exactly. */
+    private static final long RANDOM_SEED_BOUND = 1L << 53;
+
+    private final ModelCatalog catalog;
+    private final LimitsProperties limits;
+    private final SecureRandom random = new SecureRandom();
+
+    public RequestResolver(ModelCatalog catalog, LimitsProperties limits) {
+        this.catalog = catalog;
+        this.limits = limits;
+    }
+
+    public JobRequest resolve(GenerateRequest r) {
+        List<FieldError> errors = new ArrayList<>();
+        if (r.prompt() == null || r.prompt().isBlank()) {
+            errors.add(new FieldError("prompt", "is required and must not be blank"));
+        } else if (r.prompt().length() > MAX_PROMPT_LENGTH) {
+            errors.add(new FieldError("prompt", "must be at most " + MAX_PROMPT_LENGTH + " characters"));
+        }
+        if (r.negativePrompt() != null && r.negativePrompt().length() > MAX_PROMPT_LENGTH) {
+            errors.add(new FieldError("negative_prompt", "must be at most " + MAX_PROMPT_LENGTH + " characters"));
+        }
+        Optional<ModelInfo> found = r.model() == null ? Optional.of(catalog.defaultModel()) : catalog.find(r.model());
+        if (found.isEmpty()) {
+            errors.add(new FieldError("model", "unknown model '" + r.model() + "'; see GET /models"));
+            throw new RequestValidationException(errors);
+        }
+        ModelInfo model = found.get();
+        int width = orDefault(r.width(), model.sampleSize());
+        int height = orDefault(r.height(), model.sampleSize());
+        checkSide(errors, "width", width, model.sizeMultiple());
+        checkSide(errors, "height", height, model.sizeMultiple());
+        if (width > 0 && height > 0 && (long) width * height > limits.maxPixels()) {
+            errors.add(new FieldError("width", "width × height must be at most " + limits.maxPixels() + " pixels"));
+        }
+        int steps = orDefault(r.steps(), model.defaultSteps());
+        checkRange(errors, "steps", steps, 1, limits.maxSteps());
+        double guidance = orDefault(r.guidanceScale(), model.defaultGuidanceScale());
+        checkRange(errors, "guidance_scale", guidance, 0, MAX_GUIDANCE);
+        double rescale = orDefault(r.guidanceRescale(), 0.0);
+        checkRange(errors, "guidance_rescale", rescale, 0, 1);
+        String scheduler = r.scheduler() == null ? model.defaultScheduler() : r.scheduler();
+        if (!catalog.schedulers().contains(scheduler)) {
+            errors.add(new FieldError("scheduler", "unknown scheduler '" + scheduler + "'; one of "
+                    + String.join(", ", catalog.schedulers())));
+        }
+        int numImages = orDefault(r.numImages(), 1);
+        checkRange(errors, "num_images", numImages, 1, limits.maxImages());
+        double eta = orDefault(r.eta(), 0.0);
+        checkRange(errors, "eta", eta, 0, 1);
+        if (eta > 0 && !"ddim".equals(scheduler)) {
+            errors.add(new FieldError("eta", "applies to the ddim scheduler only"));
+        }
+        double strength = orDefault(r.strength(), 0.8);
+        checkRange(errors, "strength", strength, 0, 1);
+        byte[] initImage = null;
+        if (r.initImage() != null) {
+            if (!model.imageToImage()) {
+                errors.add(new FieldError("init_image", "model " + model.name() + " has no VAE encoder for img2img"));
+            } else if ((int) (steps * strength) < 1) {
+                errors.add(new FieldError("strength", "steps × strength must be at least 1 for img2img"));
+            } else if (errors.isEmpty()) {
+                initImage = decodeInitImage(errors, r.initImage(), width, height);
+            }
+        } else if (r.strength() != null) {
+            errors.add(new FieldError("strength", "applies only with init_image"));
+        }
+        if (!errors.isEmpty()) {
+            throw new RequestValidationException(errors);
+        }
+        long seed = r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND);
+        return new JobRequest(model.name(), new GenerationRequest(r.prompt(),
+                r.negativePrompt() == null ? "" : r.negativePrompt(), width, height, steps, guidance, rescale,
+                scheduler, seed, numImages, eta, initImage, initImage == null ? 1.0 : strength));
+    }
+
+    private static byte[] decodeInitImage(List<FieldError> errors, String encoded, int width, int height) {
+        String base64 = encoded.startsWith("data:") && encoded.contains(",")
+                ? encoded.substring(encoded.indexOf(',') + 1) : encoded;
+        try {
+            return ImageDecoder.decodeRgb(Base64.getMimeDecoder().decode(base64), width, height);
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError("init_image", "is not valid base64"));
+        } catch (ImageDecoder.InvalidImageException e) {
+            errors.add(new FieldError("init_image", e.getMessage()));
+        }
+        return null;
+    }
+
+    private static void checkSide(List<FieldError> errors, String field, int value, int multiple) {
+        if (value < multiple || value % multiple != 0) {
+            errors.add(new FieldError(field, "must be a positive multiple of " + multiple));
+        }
+    }
+
+    private static void checkRange(List<FieldError> errors, String field, double value, double min, double max) {
+        if (!(value >= min && value <= max)) {
+            errors.add(new FieldError(field, "must be between " + format(min) + " and " + format(max)));
+        }
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    private static int orDefault(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static double orDefault(Double value, double fallback) {
+        return value == null ? fallback : value;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.diffusion.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/** The job-level meters of DESIGN.md §6. Tags carry model, scheduler and status, never prompts. */
+public class JobMetrics {
+
+    /** Timers publish histograms up to this, so slow jobs still land in a bucket. */
+    public static final Duration MAX_EXPECTED = Duration.ofMinutes(10);
+
+    private final MeterRegistry registry;
+
+    public JobMetrics(MeterRegistry registry, JobQueue queue) {
+        this.registry = registry;
+        Gauge.builder("diffusion.queue.depth", queue, JobQueue::depth)
+                .description("Jobs waiting for a worker")
+                .register(registry);
+    }
+
+    void submitted(JobRequest request) {
+        Counter.builder("diffusion.jobs.submitted").tags(tags(request)).register(registry).increment();
+    }
+
+    void started(Job job) {
+        timer("diffusion.queue.wait", "Time from submission to a worker taking the job", job.request())
+                .record(Duration.between(job.createdAt(), job.startedAt()));
+    }
+
+    void finished(Job job) {
+        Counter.builder("diffusion.jobs.finished").tags(tags(job.request()))
+                .tag("status", job.status().name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry).increment();
+        if (job.startedAt() != null) {
+            timer("diffusion.job.duration", "Time a worker spent on the job", job.request())
+                    .record(Duration.between(job.startedAt(), job.finishedAt()));
+        }
+        if (!job.images().isEmpty()) {
+            Counter.builder("diffusion.images.generated").tags(tags(job.request())).register(registry)
+                    .increment(job.images().size());
+        }
+    }
+
+    private Timer timer(String name, String description, JobRequest request) {
+        return Timer.builder(name).description(description).tags(tags(request))
+                .publishPercentileHistogram()
+                .maximumExpectedValue(MAX_EXPECTED)
+                .register(registry);
+    }
+
+    private static String[] tags(JobRequest request) {
+        return new String[] {"model", request.model(), "scheduler", request.generation().scheduler()};
+    }
+}

@@ -1,0 +1,23 @@
+package dev.diffusion.worker;
+
+import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobsProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+public class WorkerConfiguration {
+
+    @Bean
+    FolderModelCatalog modelCatalog(ModelsProperties models) {
+        return new FolderModelCatalog(models);
+    }
+
+    @Bean
+    WorkerPool workerPool(FolderModelCatalog catalog, JobService jobs, WorkerProperties settings,
+            JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
+        return new WorkerPool(catalog, jobs, settings, jobSettings, registry, clock);
+    }
+}

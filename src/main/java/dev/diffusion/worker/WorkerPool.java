@@ -1,0 +1,168 @@
+package dev.diffusion.worker;
+
+import ai.djl.Device;
+import dev.diffusion.jobs.JobError;
+import dev.diffusion.jobs.JobMetrics;
+import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobsProperties;
+import dev.diffusion.model.Devices;
+import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.ModelFolder;
+import dev.diffusion.model.ModelIndex;
+import dev.diffusion.pipeline.DiffusionPipeline;
+import dev.diffusion.pipeline.GenerationRequest;
+import dev.diffusion.pipeline.StepListener;
+import dev.diffusion.pipeline.UnetCallListener;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * One worker thread per device, each holding every served model on its device. Starts last (models loaded and
+ * warmed before the application reports ready) and stops first: new jobs are refused, waiting ones end with a
+ * "shutting down" reason, running ones get the grace period to finish.
+ */
+public class WorkerPool implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final FolderModelCatalog catalog;
+    private final JobService jobs;
+    private final WorkerProperties settings;
+    private final JobsProperties jobSettings;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final AtomicInteger busy = new AtomicInteger();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private volatile boolean running;
+    private volatile boolean stopping;
+    private volatile boolean aborting;
+
+    public WorkerPool(FolderModelCatalog catalog, JobService jobs, WorkerProperties settings,
+            JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
+        this.catalog = catalog;
+        this.jobs = jobs;
+        this.settings = settings;
+        this.jobSettings = jobSettings;
+        this.registry = registry;
+        this.clock = clock;
+        Gauge.builder("diffusion.workers.busy", busy, AtomicInteger::get)
+                .description("Workers running a job").register(registry);
+    }
+
+    @Override
+    public void start() {
+        for (Device device : Devices.resolve(settings.devices())) {
+            Map<String, DiffusionPipeline> pipelines = new LinkedHashMap<>();
+            for (ModelFolder folder : catalog.folders()) {
+                long began = System.nanoTime();
+                LoadedModel model = LoadedModel.load(folder, device);
+                resources.add(model);
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, unetTimer(device));
+                resources.add(pipeline);
+                warmUp(pipeline);
+                pipelines.put(folder.name(), pipeline);
+                log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+            }
+            Worker worker = new Worker(device.toString(), pipelines, jobs, settings, jobSettings.timeout(), clock,
+                    () -> stopping, () -> aborting, busy::incrementAndGet, busy::decrementAndGet);
+            Thread thread = new Thread(worker, "worker-" + device);
+            thread.start();
+            threads.add(thread);
+        }
+        running = true;
+    }
+
+    /** The first calls of a TorchScript graph profile and optimise it; do them before the first user waits. */
+    private static void warmUp(DiffusionPipeline pipeline) {
+        ModelIndex index = pipeline.index();
+        for (int run = 0; run < 2; run++) {
+            pipeline.generate(GenerationRequest.txt2img("warm-up", "", index.sampleSize(), index.sampleSize(), 2,
+                    index.defaultGuidanceScale(), index.defaultScheduler(), run, 1), StepListener.NONE);
+        }
+    }
+
+    /** {@code diffusion.unet.step} by batch size and {@code diffusion.batch.size}, per device. */
+    private UnetCallListener unetTimer(Device device) {
+        String deviceTag = device.toString();
+        DistributionSummary batchSizes = DistributionSummary.builder("diffusion.batch.size")
+                .description("Images advanced by one UNet call").tag("device", deviceTag).register(registry);
+        return (images, nanos) -> {
+            Timer.builder("diffusion.unet.step").description("One UNet call of the denoising loop")
+                    .tag("device", deviceTag).tag("batch_size", Integer.toString(images))
+                    .publishPercentileHistogram().maximumExpectedValue(JobMetrics.MAX_EXPECTED)
+                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            batchSizes.record(images);
+        };
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        Thread stopper = new Thread(() -> {
+            try {
+                stopGracefully();
+            } finally {
+                callback.run();
+            }
+        }, "worker-shutdown");
+        stopper.start();
+    }
+
+    @Override
+    public void stop() {
+        stopGracefully();
+    }
+
+    private void stopGracefully() {
+        jobs.refuseNewJobs();
+        stopping = true;
+        try {
+            int ended = jobs.failWaiting(new JobError("Service shutting down",
+                    "the service shut down before the job started; submit it again"));
+            log.info("shutting down: {} waiting jobs ended, waiting up to {} for running ones", ended,
+                    settings.shutdownGrace());
+            long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            aborting = true;
+            for (Thread thread : threads) {
+                thread.join(Duration.ofSeconds(10).toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeResources();
+        running = false;
+    }
+
+    private void closeResources() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", resources.get(i), e);
+            }
+        }
+        resources.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

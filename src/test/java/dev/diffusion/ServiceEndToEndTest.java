@@ -1,0 +1,209 @@
+package dev.diffusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import javax.imageio.metadata.IIOMetadataNode;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The whole path over real HTTP: request, queue, worker, DJL pipeline, PNG, events, cancellation, metrics. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "diffusion.bundled-model=src/test/resources/models/tiny",
+    "diffusion.models-dir=target/no-extra-models",
+    "diffusion.workers.devices=cpu",
+    "diffusion.workers.preview-every=2"})
+class ServiceEndToEndTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private HttpResponse<byte[]> send(String method, String path, String body, String accept) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofMinutes(2))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private JsonNode json(HttpResponse<byte[]> response) {
+        return JSON.readTree(response.body());
+    }
+
+    private JsonNode submit(String body) throws Exception {
+        HttpResponse<byte[]> response = send("POST", "/generate", body, null);
+        assertThat(response.statusCode()).isEqualTo(202);
+        return json(response);
+    }
+
+    private JsonNode awaitFinished(String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            JsonNode job = json(send("GET", "/jobs/" + id, null, null));
+            if (List.of("succeeded", "failed", "cancelled").contains(job.get("status").asString())) {
+                return job;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("job " + id + " did not finish");
+    }
+
+    @Test
+    void waitWithAcceptPngAnswersWithTheImageAndItsParameters() throws Exception {
+        HttpResponse<byte[]> response = send("POST", "/generate?wait=true",
+                "{\"prompt\": \"a red circle on a blue background\", \"seed\": 7, \"steps\": 4}", "image/png");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("image/png");
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(response.body()));
+        assertThat(image.getWidth()).isEqualTo(64);
+        assertThat(image.getHeight()).isEqualTo(64);
+        assertThat(pngText(response.body(), "parameters"))
+                .startsWith("a red circle on a blue background\nSteps: 4, Sampler: ")
+                .contains("Seed: 7", "Size: 64x64");
+    }
+
+    @Test
+    void anAsyncJobCanBePolledAndItsImagesFetchedAndTheSameSeedRepeats() throws Exception {
+        String body = "{\"prompt\": \"a small green square\", \"seed\": 11, \"num_images\": 2, \"steps\": 3}";
+        JsonNode queued = submit(body);
+        JsonNode done = awaitFinished(queued.get("id").asString());
+
+        assertThat(done.get("status").asString()).isEqualTo("succeeded");
+        assertThat(done.get("request").get("seed").asLong()).isEqualTo(11);
+        assertThat(done.get("images")).hasSize(2);
+        assertThat(done.get("images").get(1).get("seed").asLong()).isEqualTo(12);
+        assertThat(done.get("started_at").isNull()).isFalse();
+        assertThat(done.get("finished_at").isNull()).isFalse();
+        HttpResponse<byte[]> first = send("GET", done.get("images").get(0).get("url").asString(), null, null);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("Content-Type")).hasValue("image/png");
+
+        JsonNode again = awaitFinished(submit(body).get("id").asString());
+        HttpResponse<byte[]> repeat = send("GET", again.get("images").get(0).get("url").asString(), null, null);
+        assertThat(pixels(repeat.body())).isEqualTo(pixels(first.body()));
+    }
+
+    @Test
+    void eventsStreamQueuedStartedProgressWithPreviewsAndSucceeded() throws Exception {
+        JsonNode queued = submit("{\"prompt\": \"a blue triangle\", \"steps\": 40}");
+        List<String> events = new ArrayList<>();
+        List<String> data = new ArrayList<>();
+        HttpRequest request = HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/jobs/" + queued.get("id").asString() + "/events"))
+                .header("Accept", "text/event-stream").timeout(Duration.ofMinutes(2)).build();
+
+        http.send(request, HttpResponse.BodyHandlers.ofLines()).body().forEach(line -> {
+            if (line.startsWith("event:")) {
+                events.add(line.substring(6).trim());
+            } else if (line.startsWith("data:")) {
+                data.add(line.substring(5).trim());
+            }
+        });
+
+        assertThat(events).first().isEqualTo("queued");
+        assertThat(events).contains("started", "progress").last().isEqualTo("succeeded");
+        assertThat(events.indexOf("started")).isLessThan(events.indexOf("progress"));
+        assertThat(data).anyMatch(d -> d.contains("\"preview\":\"data:image/png;base64,"));
+        assertThat(data).anyMatch(d -> d.contains("\"step\":40") && d.contains("\"total_steps\":40"));
+    }
+
+    @Test
+    void aRunningJobStopsAtItsNextStepWhenCancelledAndAQueuedOneNeverRuns() throws Exception {
+        JsonNode running = submit("{\"prompt\": \"a slow one\", \"steps\": 150}");
+        JsonNode waiting = submit("{\"prompt\": \"never runs\", \"steps\": 150}");
+        String runningId = running.get("id").asString();
+        waitForStatus(runningId, "running");
+
+        JsonNode cancelledWaiting = json(send("DELETE", "/jobs/" + waiting.get("id").asString(), null, null));
+        JsonNode cancelledRunning = json(send("DELETE", "/jobs/" + runningId, null, null));
+
+        assertThat(cancelledWaiting.get("status").asString()).isEqualTo("cancelled");
+        assertThat(cancelledWaiting.get("started_at").isNull()).isTrue();
+        JsonNode ended = awaitFinished(runningId);
+        assertThat(ended.get("status").asString()).isEqualTo("cancelled");
+        assertThat(ended.get("progress").get("step").asInt()).isLessThan(150);
+        assertThat(ended.get("images")).isEmpty();
+        assertThat(awaitFinished(waiting.get("id").asString()).get("started_at").isNull()).isTrue();
+    }
+
+    @Test
+    void anInvalidRequestIsA400ProblemAndNoJob() throws Exception {
+        HttpResponse<byte[]> response = send("POST", "/generate", "{\"prompt\": \"x\", \"steps\": 100000}", null);
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(json(response).get("errors").get(0).get("field").asString()).isEqualTo("steps");
+    }
+
+    @Test
+    void isReadyAndPublishesTheDesignedMetricsAndApiDocs() throws Exception {
+        awaitFinished(submit("{\"prompt\": \"metrics\", \"steps\": 2}").get("id").asString());
+
+        assertThat(json(send("GET", "/actuator/health/readiness", null, null)).get("status").asString())
+                .isEqualTo("UP");
+        assertThat(json(send("GET", "/actuator/health/liveness", null, null)).get("status").asString())
+                .isEqualTo("UP");
+        String metrics = new String(send("GET", "/actuator/prometheus", null, null).body());
+        assertThat(metrics).contains("diffusion_jobs_submitted_total", "diffusion_jobs_finished_total{",
+                "status=\"succeeded\"", "diffusion_queue_depth", "diffusion_queue_wait_seconds_bucket",
+                "diffusion_job_duration_seconds_bucket", "diffusion_unet_step_seconds_bucket",
+                "batch_size=\"1\"", "diffusion_batch_size", "diffusion_images_generated_total",
+                "diffusion_workers_busy");
+        assertThat(metrics).doesNotContain("metrics\"");  // tags never carry prompts
+        JsonNode docs = json(send("GET", "/v3/api-docs", null, null));
+        assertThat(docs.get("paths").has("/generate")).isTrue();
+        assertThat(docs.get("paths").has("/jobs/{id}/events")).isTrue();
+        assertThat(send("GET", "/swagger-ui.html", null, null).statusCode()).isIn(200, 302);
+    }
+
+    private void waitForStatus(String id, String status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!json(send("GET", "/jobs/" + id, null, null)).get("status").asString().equals(status)) {
+            assertThat(System.nanoTime()).as("job %s reaches %s", id, status).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static int[] pixels(byte[] png) throws Exception {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+    }
+
+    private static String pngText(byte[] png, String keyword) throws Exception {
+        var reader = ImageIO.getImageReadersByFormatName("png").next();
+        reader.setInput(ImageIO.createImageInputStream(new ByteArrayInputStream(png)));
+        IIOMetadataNode root = (IIOMetadataNode) reader.getImageMetadata(0).getAsTree("javax_imageio_png_1.0");
+        var entries = root.getElementsByTagName("tEXtEntry");
+        for (int i = 0; i < entries.getLength(); i++) {
+            var entry = (IIOMetadataNode) entries.item(i);
+            if (keyword.equals(entry.getAttribute("keyword"))) {
+                return entry.getAttribute("value");
+            }
+        }
+        throw new AssertionError("no " + keyword + " text chunk");
+    }
+}

@@ -1,0 +1,238 @@
+package dev.diffusion.api;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobsConfiguration;
+import dev.diffusion.jobs.ModelCatalog;
+import dev.diffusion.jobs.ModelInfo;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The HTTP contract of {@code /generate} and {@code /jobs} with the real job machinery but no workers, so jobs stay
+ * queued: validation, problem details, queue positions, the full queue, cancellation of a queued job.
+ */
+@WebMvcTest(controllers = {GenerationController.class, CatalogController.class})
+@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
+        BodySizeLimitFilter.class, GenerationControllerTest.Catalog.class})
+@EnableConfigurationProperties({LimitsProperties.class, dev.diffusion.jobs.JobsProperties.class,
+        dev.diffusion.jobs.QueueProperties.class})
+@TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
+        "diffusion.jobs.wait-timeout=100ms"})
+class GenerationControllerTest {
+
+    @TestConfiguration
+    static class Catalog {
+        @Bean
+        MeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+
+        @Bean
+        ModelCatalog catalog() {
+            ModelInfo shapes = new ModelInfo("shapes", 64, 32, 20, 5.0, "ddim", true);
+            return new ModelCatalog() {
+                @Override
+                public List<ModelInfo> models() {
+                    return List.of(shapes);
+                }
+
+                @Override
+                public ModelInfo defaultModel() {
+                    return shapes;
+                }
+
+                @Override
+                public List<String> schedulers() {
+                    return List.of("ddim", "euler", "dpmpp_2m");
+                }
+            };
+        }
+    }
+
+    @Autowired
+    MockMvc mvc;
+
+    @Autowired
+    JobService jobs;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private MvcResult submit(String body) throws Exception {
+        return mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(body)).andReturn();
+    }
+
+    private void drainQueue() throws Exception {
+        while (jobs.queueDepth() > 0) {
+            jobs.takeNext(java.time.Duration.ZERO);
+        }
+    }
+
+    @Test
+    void acceptsAJobWithEveryDefaultResolvedAndItsLocation() throws Exception {
+        drainQueue();
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"a red circle\"}"))
+                .andExpect(status().isAccepted())
+                .andExpect(header().string("Location", org.hamcrest.Matchers.startsWith("/jobs/")))
+                .andExpect(jsonPath("$.status").value("queued"))
+                .andExpect(jsonPath("$.queue_position").value(0))
+                .andExpect(jsonPath("$.progress.total_steps").value(20))
+                .andExpect(jsonPath("$.request.model").value("shapes"))
+                .andExpect(jsonPath("$.request.width").value(64))
+                .andExpect(jsonPath("$.request.steps").value(20))
+                .andExpect(jsonPath("$.request.guidance_scale").value(5.0))
+                .andExpect(jsonPath("$.request.scheduler").value("ddim"))
+                .andExpect(jsonPath("$.request.num_images").value(1))
+                .andExpect(jsonPath("$.request.seed", notNullValue()))
+                .andExpect(jsonPath("$.created_at", notNullValue()))
+                .andExpect(jsonPath("$.error", nullValue()));
+        drainQueue();
+    }
+
+    @Test
+    void reportsEveryInvalidFieldAsAProblem() throws Exception {
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content("""
+                        {"prompt": "", "width": 50, "steps": 0, "guidance_scale": 31, "scheduler": "nope",
+                         "num_images": 9, "eta": 0.5}"""))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.status").value(400))
+                .andExpect(jsonPath("$.title").value("Invalid request"))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("prompt")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("width")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("steps")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("guidance_scale")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("scheduler")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("num_images")))
+                .andExpect(jsonPath("$.errors[*].field", hasItem("eta")));
+    }
+
+    @Test
+    void anUnknownModelIsABadRequest() throws Exception {
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"model\": \"sd-xl\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("model"));
+    }
+
+    @Test
+    void malformedJsonUnknownFieldsAndWrongTypesAreProblemsNotServerErrors() throws Exception {
+        for (String body : List.of("{\"prompt\": ", "[1,2]", "{\"prompt\": \"x\", \"cfg\": 7}",
+                "{\"prompt\": \"x\", \"steps\": \"many\"}", "{\"prompt\": \"x\", \"seed\": 1e400}", "")) {
+            mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(body))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        }
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"cfg\": 7}"))
+                .andExpect(jsonPath("$.detail").value("unknown field 'cfg'"));
+    }
+
+    @Test
+    void wrongContentTypeAndMethodAreProblems() throws Exception {
+        mvc.perform(post("/generate").contentType(MediaType.TEXT_PLAIN).content("a cat"))
+                .andExpect(status().isUnsupportedMediaType())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        mvc.perform(get("/generate"))
+                .andExpect(status().isMethodNotAllowed())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void anOversizedBodyIs413() throws Exception {
+        String prompt = "x".repeat(5000);
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"" + prompt + "\"}"))
+                .andExpect(status().isPayloadTooLarge())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void aFullQueueRefusesWith503AndRetryAfterAndCreatesNoJob() throws Exception {
+        drainQueue();
+        submit("{\"prompt\": \"one\"}");
+        submit("{\"prompt\": \"two\"}");
+
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content("{\"prompt\": \"three\"}"))
+                .andExpect(status().isServiceUnavailable())
+                .andExpect(header().string("Retry-After", notNullValue()))
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.detail", containsString("queue is full")));
+        org.assertj.core.api.Assertions.assertThat(jobs.queueDepth()).isEqualTo(2);
+        drainQueue();
+    }
+
+    @Test
+    void aQueuedJobCanBeCancelledAndThenNeverRuns() throws Exception {
+        drainQueue();
+        String first = JSON.readTree(submit("{\"prompt\": \"one\"}").getResponse().getContentAsString())
+                .get("id").asString();
+        String second = JSON.readTree(submit("{\"prompt\": \"two\"}").getResponse().getContentAsString())
+                .get("id").asString();
+        mvc.perform(get("/jobs/" + second)).andExpect(jsonPath("$.queue_position").value(1));
+
+        mvc.perform(delete("/jobs/" + first))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.status").value("cancelled"))
+                .andExpect(jsonPath("$.started_at", nullValue()));
+        mvc.perform(get("/jobs/" + second)).andExpect(jsonPath("$.queue_position").value(0));
+        org.assertj.core.api.Assertions.assertThat(jobs.takeNext(java.time.Duration.ZERO))
+                .hasValueSatisfying(job -> org.assertj.core.api.Assertions.assertThat(job.id()).isEqualTo(second));
+    }
+
+    @Test
+    void unknownJobsAndImagesAre404Problems() throws Exception {
+        mvc.perform(get("/jobs/no-such-job"))
+                .andExpect(status().isNotFound())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        mvc.perform(delete("/jobs/no-such-job")).andExpect(status().isNotFound());
+        mvc.perform(get("/jobs/no-such-job/images/0")).andExpect(status().isNotFound());
+        mvc.perform(get("/jobs/no-such-job/events")).andExpect(status().isNotFound());
+        mvc.perform(get("/jobs/x/images/not-a-number")).andExpect(status().isBadRequest());
+    }
+
+    @Test
+    void waitingLongerThanTheWaitTimeoutAnswers202WithTheJob() throws Exception {
+        drainQueue();
+        mvc.perform(post("/generate?wait=true").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"a red circle\"}"))
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.status").value("queued"));
+        drainQueue();
+    }
+
+    @Test
+    void listsModelsAndSchedulers() throws Exception {
+        mvc.perform(get("/models"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[0].name").value("shapes"))
+                .andExpect(jsonPath("$[0].is_default").value(true))
+                .andExpect(jsonPath("$[0].default_scheduler").value("ddim"));
+        mvc.perform(get("/schedulers")).andExpect(jsonPath("$", hasItem("dpmpp_2m")));
+    }
+}
