@@ -15,11 +15,17 @@ public record NoiseSchedule(double[] betas, double[] alphas, double[] alphasCump
 
     /** Reads {@code trained_betas}, {@code beta_schedule}, its bounds, and (if {@code readZeroSnr}) the rescale flag. */
     public static NoiseSchedule from(SchedulerConfig config, boolean readZeroSnr) {
+        return from(config, readZeroSnr, DEFAULT_BETA_START, DEFAULT_BETA_END);
+    }
+
+    /** As {@link #from(SchedulerConfig, boolean)}, for a class whose beta bounds default otherwise (Heun's). */
+    static NoiseSchedule from(SchedulerConfig config, boolean readZeroSnr, double defaultBetaStart,
+            double defaultBetaEnd) {
         int trainSteps = config.integer("num_train_timesteps", DEFAULT_TRAIN_TIMESTEPS);
         double[] betas = config.numbers("trained_betas");
         if (betas == null) {
             betas = betas(config.string("beta_schedule", DEFAULT_BETA_SCHEDULE), trainSteps,
-                    config.number("beta_start", DEFAULT_BETA_START), config.number("beta_end", DEFAULT_BETA_END));
+                    config.number("beta_start", defaultBetaStart), config.number("beta_end", defaultBetaEnd));
         } else {
             betas = toFloat32(betas);
         }
@@ -38,6 +44,16 @@ public record NoiseSchedule(double[] betas, double[] alphas, double[] alphasCump
             product *= alphas[i];
             cumprod[i] = (float) product;
         }
+        return new NoiseSchedule(betas, alphas, cumprod);
+    }
+
+    /**
+     * A copy whose last ᾱ is 2^-24 instead of 0: after a zero-terminal-SNR rescale, diffusers' Euler samplers do this
+     * so that the first sigma is finite.
+     */
+    NoiseSchedule withFiniteTerminalSigma() {
+        double[] cumprod = alphasCumprod.clone();
+        cumprod[cumprod.length - 1] = 0x1p-24;
         return new NoiseSchedule(betas, alphas, cumprod);
     }
 

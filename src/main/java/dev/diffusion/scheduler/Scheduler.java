@@ -13,7 +13,10 @@ public interface Scheduler {
     /** The timesteps the loop visits, in order; for second-order samplers some appear twice. */
     double[] timesteps();
 
-    /** The noise levels of sigma-based samplers (length steps + 1, last 0); empty for the others. */
+    /**
+     * The noise levels of sigma-based samplers, one per timestep and then the final one (length steps + 1, Heun's
+     * 2·steps); empty for the others.
+     */
     default double[] sigmas() {
         return new double[0];
     }

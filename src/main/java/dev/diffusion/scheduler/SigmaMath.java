@@ -70,6 +70,16 @@ public final class SigmaMath {
         return out;
     }
 
+    /** Noise levels evenly spaced in log-sigma from {@code sigmaMax} down to {@code sigmaMin}. */
+    public static double[] exponentialSigmas(double sigmaMin, double sigmaMax, int n) {
+        double[] logs = linspace(Math.log(sigmaMax), Math.log(sigmaMin), n);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.exp(logs[i]);
+        }
+        return out;
+    }
+
     /**
      * The fractional training timestep of a noise level: linear interpolation in log-sigma between neighbouring
      * training timesteps, as diffusers' {@code _sigma_to_t}. {@code logSigmas} are the training sigmas' logs.
