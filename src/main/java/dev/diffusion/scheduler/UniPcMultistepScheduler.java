@@ -57,15 +57,15 @@ public final class UniPcMultistepScheduler extends MultistepScheduler {
     }
 
     @Override
-    protected double[] karrasSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
-        return SigmaMath.karrasSigmas(sigmaMinOverride != null ? sigmaMinOverride : trainSigmaMin,
+    protected double[] spacedSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
+        return sigmaSpacing.between(sigmaMinOverride != null ? sigmaMinOverride : trainSigmaMin,
                 sigmaMaxOverride != null ? sigmaMaxOverride : trainSigmaMax, n);
     }
 
-    /** UniPC ends its Karras schedule at the last Karras sigma (which {@code sigma_min} may have moved). */
+    /** UniPC ends Karras and exponential schedules at their last sigma (which {@code sigma_min} may have moved). */
     @Override
     protected double finalSigmaMin(double[] stepSigmas, double trainSigmaMin) {
-        return useKarrasSigmas ? stepSigmas[stepSigmas.length - 1] : trainSigmaMin;
+        return sigmaSpacing == SigmaSpacing.TIMESTEPS ? trainSigmaMin : stepSigmas[stepSigmas.length - 1];
     }
 
     @Override

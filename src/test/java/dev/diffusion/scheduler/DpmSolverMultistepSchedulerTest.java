@@ -72,6 +72,8 @@ class DpmSolverMultistepSchedulerTest {
                 Arguments.of(sd("solver_order", 3, "lower_order_final", false, "final_sigmas_type", "sigma_min"),
                         8, "epsilon"),
                 Arguments.of(sd("use_karras_sigmas", true, "solver_order", 3), 20, "epsilon"),
+                Arguments.of(sd("use_exponential_sigmas", true, "algorithm_type", "dpmsolver",
+                        "final_sigmas_type", "sigma_min"), 20, "epsilon"),
                 Arguments.of(sd("timestep_spacing", "trailing", "prediction_type", "v_prediction",
                         "rescale_betas_zero_snr", true), 20, "v_prediction"),
                 Arguments.of(sd("timestep_spacing", "leading", "prediction_type", "sample"), 15, "sample"),
@@ -205,9 +207,34 @@ class DpmSolverMultistepSchedulerTest {
         assertThat(leading.timesteps()).containsExactly(801, 601, 401, 201); // ratio 1000 // 5, plus steps_offset
     }
 
+    @Test
+    void trailingSpacingNeverVisitsTimestepMinusOne() {
+        Scheduler scheduler = new DpmSolverMultistepScheduler(sd("timestep_spacing", "trailing"));
+        scheduler.setTimesteps(61); // numpy's arange yields a 62nd element here, which becomes timestep -1
+
+        assertThat(scheduler.timesteps()).hasSize(61).startsWith(999).endsWith(15).doesNotContain(-1);
+        assertThat(scheduler.sigmas()).hasSize(62);
+    }
+
+    @Test
+    void withoutABeginIndexAddNoiseFindsTheTimestepTakingTheSecondOfTwins() {
+        Scheduler scheduler = new DpmSolverMultistepScheduler(sd("use_exponential_sigmas", true));
+        scheduler.setTimesteps(20);
+        double[] timesteps = scheduler.timesteps();
+        double[] sigmas = scheduler.sigmas();
+        PointMass point = PointMass.random(4, 9);
+        assertThat(timesteps).endsWith(0, 0); // fractional timesteps below 1 both truncate to 0
+
+        PointMass.assertClose(scheduler.addNoise(point.x0(), point.epsilon(), 0), point.latentsAt(sigmas[19]), "twin");
+        PointMass.assertClose(scheduler.addNoise(point.x0(), point.epsilon(), timesteps[3]),
+                point.latentsAt(sigmas[3]), "single");
+        PointMass.assertClose(scheduler.addNoise(point.x0(), point.epsilon(), 1000), point.latentsAt(sigmas[19]),
+                "absent: the last");
+    }
+
     static Stream<Arguments> unsupported() {
         return Stream.of(
-                Arguments.of(sd("solver_order", 4), "solver_order 4"),
+                Arguments.of(sd("solver_order", 4), "DPMSolverMultistepScheduler: unsupported solver_order 4"),
                 Arguments.of(sd("algorithm_type", "dpmsolver"), "final_sigmas_type 'zero' with algorithm_type"),
                 Arguments.of(sd("algorithm_type", "sde-dpmsolver", "solver_order", 3,
                         "final_sigmas_type", "sigma_min"), "solver_order 3 with algorithm_type 'sde-dpmsolver'"),
@@ -218,7 +245,8 @@ class DpmSolverMultistepSchedulerTest {
                 Arguments.of(sd("final_sigmas_type", "one"), "final_sigmas_type 'one'"),
                 Arguments.of(sd("variance_type", "learned_range"), "variance_type 'learned_range'"),
                 Arguments.of(sd("use_lu_lambdas", true), "use_lu_lambdas"),
-                Arguments.of(sd("use_exponential_sigmas", true), "use_exponential_sigmas"),
+                Arguments.of(sd("use_beta_sigmas", true), "use_beta_sigmas"),
+                Arguments.of(sd("use_karras_sigmas", true, "use_exponential_sigmas", true), "only one of"),
                 Arguments.of(sd("use_flow_sigmas", true), "use_flow_sigmas"));
     }
 
@@ -227,7 +255,6 @@ class DpmSolverMultistepSchedulerTest {
     void unsupportedOptionsAreRejectedByName(SchedulerConfig config, String message) {
         assertThatThrownBy(() -> new DpmSolverMultistepScheduler(config))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("DPMSolverMultistepScheduler")
                 .hasMessageContaining(message);
     }
 
