@@ -1,32 +1,30 @@
 package dev.diffusion.scheduler;
 
+import java.util.Arrays;
 import java.util.Set;
 
 /**
  * What diffusers' DPMSolverMultistepScheduler and UniPCMultistepScheduler share: noise levels sigma on the
  * variance-preserving path (alpha_t = 1/sqrt(1 + sigma²), sigma_t = sigma·alpha_t, lambda = log alpha_t - log
- * sigma_t), timesteps spaced the multistep way (n + 1 points, the last dropped), optional Karras sigmas, the final
- * sigma, the model output converted to a data or noise prediction, a history of converted outputs, and a step index
- * found from the first timestep or set by img2img. The model input is never scaled and the initial noise sigma is 1.
+ * sigma_t), timesteps spaced the multistep way (n + 1 points, the last dropped) or from Karras or exponential sigmas,
+ * the final sigma, the model output converted to a data or noise prediction, a history of converted outputs, and a
+ * step index found from the first timestep or set by img2img. The model input is never scaled and the initial noise
+ * sigma is 1.
  */
 abstract class MultistepScheduler implements Scheduler {
 
-    private static final Set<String> SPACINGS = Set.of("linspace", "leading", "trailing");
-    private static final Set<String> PREDICTION_TYPES = Set.of("epsilon", "sample", "v_prediction");
     private static final Set<String> FINAL_SIGMA_TYPES = Set.of("zero", "sigma_min");
-    /** diffusers floors the last ᾱ of a zero-terminal-SNR schedule at fp16's smallest subnormal so sigma stays finite. */
-    private static final double ZERO_SNR_ALPHA_CUMPROD = 0x1p-24;
 
     private final String className;
     protected final NoiseSchedule schedule;
     protected final int solverOrder;
     protected final boolean lowerOrderFinal;
     protected final String finalSigmasType;
-    private final String predictionType;
+    protected final SigmaSpacing sigmaSpacing;
+    private final PredictionType prediction;
     private final DynamicThresholding thresholding;
-    private final String timestepSpacing;
+    private final TimestepSpacing timestepSpacing;
     private final int stepsOffset;
-    protected final boolean useKarrasSigmas;
 
     private double[] timesteps;
     private double[] sigmas;
@@ -42,29 +40,22 @@ abstract class MultistepScheduler implements Scheduler {
         if (solverOrder < 1) {
             throw unsupported("solver_order " + solverOrder + " (must be at least 1)");
         }
-        for (String key : new String[] {"use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas",
-                "use_dynamic_shifting"}) {
+        for (String key : new String[] {"use_flow_sigmas", "use_dynamic_shifting"}) {
             if (config.bool(key, false)) {
                 throw unsupported(key);
             }
         }
-        this.schedule = flooredAtZeroSnr(NoiseSchedule.from(config, true), config);
-        this.predictionType = oneOf(config, "prediction_type", "epsilon", PREDICTION_TYPES);
+        NoiseSchedule trained = NoiseSchedule.from(config, true);
+        this.schedule = config.bool("rescale_betas_zero_snr", false) ? trained.withFiniteTerminalSigma() : trained;
+        this.prediction = PredictionType.from(config, className, PredictionType.EPSILON, PredictionType.SAMPLE,
+                PredictionType.V_PREDICTION);
         this.thresholding = DynamicThresholding.from(config);
         this.lowerOrderFinal = config.bool("lower_order_final", true);
-        this.timestepSpacing = oneOf(config, "timestep_spacing", "linspace", SPACINGS);
+        this.timestepSpacing = TimestepSpacing.from(config, "linspace");
         this.stepsOffset = config.integer("steps_offset", 0);
-        this.useKarrasSigmas = config.bool("use_karras_sigmas", false);
-        this.finalSigmasType = oneOf(config, "final_sigmas_type", "zero", FINAL_SIGMA_TYPES);
-    }
-
-    private static NoiseSchedule flooredAtZeroSnr(NoiseSchedule schedule, SchedulerConfig config) {
-        if (!config.bool("rescale_betas_zero_snr", false)) {
-            return schedule;
-        }
-        double[] cumprod = schedule.alphasCumprod().clone();
-        cumprod[cumprod.length - 1] = ZERO_SNR_ALPHA_CUMPROD;
-        return new NoiseSchedule(schedule.betas(), schedule.alphas(), cumprod);
+        this.sigmaSpacing = SigmaSpacing.from(config);
+        this.finalSigmasType = requireOneOf("final_sigmas_type", config.string("final_sigmas_type", "zero"),
+                FINAL_SIGMA_TYPES);
     }
 
     // ---- what the two solvers lay out differently ----
@@ -74,12 +65,12 @@ abstract class MultistepScheduler implements Scheduler {
         return schedule.trainTimesteps();
     }
 
-    /** Karras sigmas from the training range (UniPC lets the config override the range). */
-    protected double[] karrasSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
-        return SigmaMath.karrasSigmas(trainSigmaMin, trainSigmaMax, n);
+    /** Karras or exponential sigmas over the training range (UniPC lets the config override the range). */
+    protected double[] spacedSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
+        return sigmaSpacing.between(trainSigmaMin, trainSigmaMax, n);
     }
 
-    /** Whether the timesteps of Karras sigmas are rounded to whole training steps. */
+    /** Whether the timesteps of Karras sigmas are rounded to whole training steps (exponential ones never are). */
     protected boolean roundsKarrasTimesteps() {
         return true;
     }
@@ -99,20 +90,21 @@ abstract class MultistepScheduler implements Scheduler {
         double[] trainSigmas = schedule.sigmas();
         double[] stepTimesteps;
         double[] stepSigmas;
-        if (useKarrasSigmas) {
+        if (sigmaSpacing == SigmaSpacing.TIMESTEPS) {
+            stepTimesteps = spacedTimesteps(numInferenceSteps);
+            stepSigmas = SigmaMath.sigmasAt(stepTimesteps, trainSigmas);
+        } else {
             double[] logSigmas = new double[trainSigmas.length];
             for (int i = 0; i < logSigmas.length; i++) {
                 logSigmas[i] = (float) Math.log(trainSigmas[i]);
             }
-            stepSigmas = karrasSigmas(trainSigmas[0], trainSigmas[trainSigmas.length - 1], numInferenceSteps);
+            stepSigmas = spacedSigmas(trainSigmas[0], trainSigmas[trainSigmas.length - 1], numInferenceSteps);
+            boolean round = sigmaSpacing == SigmaSpacing.KARRAS && roundsKarrasTimesteps();
             stepTimesteps = new double[stepSigmas.length];
             for (int i = 0; i < stepSigmas.length; i++) {
                 double t = SigmaMath.sigmaToT(stepSigmas[i], logSigmas);
-                stepTimesteps[i] = roundsKarrasTimesteps() ? Math.rint(t) : t;
+                stepTimesteps[i] = round ? Math.rint(t) : t;
             }
-        } else {
-            stepTimesteps = spacedTimesteps(numInferenceSteps);
-            stepSigmas = SigmaMath.sigmasAt(stepTimesteps, trainSigmas);
         }
         double last = finalSigmasType.equals("zero") ? 0.0 : finalSigmaMin(stepSigmas, trainSigmas[0]);
         sigmas = new double[stepSigmas.length + 1];
@@ -138,32 +130,44 @@ abstract class MultistepScheduler implements Scheduler {
     /** n + 1 evenly spaced points with the last dropped, counting down, as the multistep schedulers space them. */
     private double[] spacedTimesteps(int n) {
         int last = lastTimestep();
-        double[] out;
-        switch (timestepSpacing) {
-            case "linspace" -> {
+        return switch (timestepSpacing) {
+            case LINSPACE -> {
                 double[] points = SigmaMath.linspace(0, last - 1, n + 1);
-                out = new double[n];
+                double[] out = new double[n];
                 for (int i = 0; i < n; i++) {
                     out[i] = Math.rint(points[n - i]);
                 }
+                yield out;
             }
-            case "leading" -> {
+            case LEADING -> {
                 int ratio = last / (n + 1);
-                out = new double[n];
+                double[] out = new double[n];
                 for (int i = 0; i < n; i++) {
                     out[i] = (double) (n - i) * ratio + stepsOffset;
                 }
+                yield out;
             }
-            default -> { // trailing: np.arange(last, 0, -ratio).round() - 1
-                double step = -(double) schedule.trainTimesteps() / n;
-                int count = (int) Math.ceil((0 - last) / step);
-                out = new double[count];
-                for (int i = 0; i < count; i++) {
-                    out[i] = Math.rint(last + i * step) - 1;
-                }
+            case TRAILING -> trailing(last, n);
+        };
+    }
+
+    /**
+     * np.arange(last, 0, -T/n).round() - 1, with numpy's element count and its step (last - T/n) - last. Where that
+     * count overshoots by one (n = 61, 103, ...) the extra element is timestep -1, which is dropped, as the other
+     * samplers do; when lambda clipping lowers {@code last}, there are fewer than n steps, as in diffusers.
+     */
+    private double[] trailing(int last, int n) {
+        double step = (last - (double) schedule.trainTimesteps() / n) - last;
+        int count = (int) Math.ceil(-last / step);
+        double[] out = new double[count];
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            double t = Math.rint(last + i * step) - 1;
+            if (t >= 0) {
+                out[kept++] = t;
             }
         }
-        return out;
+        return Arrays.copyOf(out, kept);
     }
 
     @Override
@@ -256,32 +260,28 @@ abstract class MultistepScheduler implements Scheduler {
 
     /** The model's estimate of the clean sample x0 at this step's noise level, thresholded if configured. */
     protected final double[] dataPrediction(double[] modelOutput, double[] sample) {
-        Level now = level(sigmas[stepIndex]);
-        double alphaT = now.alpha();
-        double sigmaT = now.sigma();
-        double[] x0 = switch (predictionType) {
-            case "epsilon" -> Vectors.combine(1 / alphaT, sample, -sigmaT / alphaT, modelOutput);
-            case "v_prediction" -> Vectors.combine(alphaT, sample, -sigmaT, modelOutput);
-            default -> modelOutput.clone(); // "sample"
-        };
-        return thresholding == null ? x0 : thresholding.apply(x0);
+        double[] x0 = prediction.originalSample(modelOutput, sample, alphaProduct());
+        if (thresholding != null) {
+            return thresholding.apply(x0);
+        }
+        return x0 == modelOutput ? x0.clone() : x0; // the history outlives the caller's array
     }
 
     /** The model's estimate of the noise at this step's noise level; thresholding, if asked, acts through x0. */
     protected final double[] noisePrediction(double[] modelOutput, double[] sample, boolean applyThresholding) {
-        Level now = level(sigmas[stepIndex]);
-        double alphaT = now.alpha();
-        double sigmaT = now.sigma();
-        double[] epsilon = switch (predictionType) {
-            case "epsilon" -> modelOutput.clone();
-            case "v_prediction" -> Vectors.combine(alphaT, modelOutput, sigmaT, sample);
-            default -> Vectors.combine(1 / sigmaT, sample, -alphaT / sigmaT, modelOutput); // "sample"
-        };
+        double alphaProd = alphaProduct();
+        double[] epsilon = prediction.noise(modelOutput, sample, alphaProd);
         if (!applyThresholding || thresholding == null) {
             return epsilon;
         }
-        double[] x0 = thresholding.apply(Vectors.combine(1 / alphaT, sample, -sigmaT / alphaT, epsilon));
-        return Vectors.combine(1 / sigmaT, sample, -alphaT / sigmaT, x0);
+        double[] x0 = thresholding.apply(PredictionType.EPSILON.originalSample(epsilon, sample, alphaProd));
+        return PredictionType.SAMPLE.noise(x0, sample, alphaProd);
+    }
+
+    /** ᾱ = alpha_t² = 1/(σ² + 1) at this step's noise level. */
+    private double alphaProduct() {
+        double sigma = sigmas[stepIndex];
+        return 1 / (sigma * sigma + 1);
     }
 
     /** Σ coefficients[k]·vectors[k], for updates with more terms than {@link Vectors#combine} takes. */
@@ -299,10 +299,6 @@ abstract class MultistepScheduler implements Scheduler {
 
     protected final IllegalArgumentException unsupported(String what) {
         return new IllegalArgumentException(className + ": unsupported " + what);
-    }
-
-    protected final String oneOf(SchedulerConfig config, String key, String defaultValue, Set<String> allowed) {
-        return requireOneOf(key, config.string(key, defaultValue), allowed);
     }
 
     protected final String requireOneOf(String key, String value, Set<String> allowed) {

@@ -8,6 +8,9 @@ import java.util.Set;
  * UniPC (Zhao et al. 2023), as diffusers' {@code UniPCMultistepScheduler}: a multistep predictor (UniP) of any
  * order, and a corrector (UniC) that, at the next step, refines the latents the predictor produced using the model
  * output there, before predicting again. B(h) is {@code bh1} (h) or {@code bh2} (e^h - 1).
+ * <p>
+ * One deliberate difference: a first-order step to a zero final sigma with {@code bh1} returns the data prediction,
+ * its exact value, where diffusers multiplies B(h) = -infinity by an empty residual and returns NaN.
  */
 public final class UniPcMultistepScheduler extends MultistepScheduler {
 
@@ -38,6 +41,10 @@ public final class UniPcMultistepScheduler extends MultistepScheduler {
                 Set.of("midpoint", "heun", "logrho").contains(solverType) ? "bh2" : solverType, SOLVER_TYPES)
                 .equals("bh1");
         this.predictX0 = config.bool("predict_x0", true);
+        if (!predictX0 && finalSigmasType.equals("zero")) {
+            // diffusers' noise-form step to sigma 0 multiplies 0 by e^inf and returns NaN
+            throw unsupported("final_sigmas_type 'zero' with predict_x0 false (use final_sigmas_type 'sigma_min')");
+        }
         this.disableCorrector = new HashSet<>();
         double[] disabled = config.numbers("disable_corrector");
         if (disabled != null) {
@@ -50,15 +57,15 @@ public final class UniPcMultistepScheduler extends MultistepScheduler {
     }
 
     @Override
-    protected double[] karrasSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
-        return SigmaMath.karrasSigmas(sigmaMinOverride != null ? sigmaMinOverride : trainSigmaMin,
+    protected double[] spacedSigmas(double trainSigmaMin, double trainSigmaMax, int n) {
+        return sigmaSpacing.between(sigmaMinOverride != null ? sigmaMinOverride : trainSigmaMin,
                 sigmaMaxOverride != null ? sigmaMaxOverride : trainSigmaMax, n);
     }
 
-    /** UniPC ends its Karras schedule at the last Karras sigma (which {@code sigma_min} may have moved). */
+    /** UniPC ends Karras and exponential schedules at their last sigma (which {@code sigma_min} may have moved). */
     @Override
     protected double finalSigmaMin(double[] stepSigmas, double trainSigmaMin) {
-        return useKarrasSigmas ? stepSigmas[stepSigmas.length - 1] : trainSigmaMin;
+        return sigmaSpacing == SigmaSpacing.TIMESTEPS ? trainSigmaMin : stepSigmas[stepSigmas.length - 1];
     }
 
     @Override
@@ -139,7 +146,7 @@ public final class UniPcMultistepScheduler extends MultistepScheduler {
                 ? Vectors.combine(t.sigma() / s0.sigma(), x, -t.alpha() * phi.hPhi1(), m0)
                 : Vectors.combine(t.alpha() / s0.alpha(), x, -t.sigma() * phi.hPhi1(), m0);
         if (rhos.length == 0) {
-            return firstOrder;
+            return firstOrder; // no residual, so an infinite B(h) (bh1 at sigma 0) cannot turn it into NaN
         }
         double[] coefficients = new double[rhos.length + 1];
         double[][] terms = new double[rhos.length + 1][];
