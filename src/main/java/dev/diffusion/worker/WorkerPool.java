@@ -91,7 +91,7 @@ public class WorkerPool implements SmartLifecycle {
         running = true;
     }
 
-    /** The first calls of a TorchScript graph profile and optimise it; do them before the first user waits. */
+    /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
     private static void warmUp(DiffusionPipeline pipeline) {
         ModelIndex index = pipeline.index();
         for (int run = 0; run < 2; run++) {
