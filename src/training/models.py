@@ -13,7 +13,11 @@ CLIP_VOCAB_SIZE = 49408
 
 
 def group_norm(channels):
-    return nn.GroupNorm(min(32, channels // 4) if channels >= 8 else 1, channels, eps=1e-6)
+    """GroupNorm with up to 32 groups of at least 4 channels (fewer for narrow layers)."""
+    groups = 32
+    while groups > 1 and (channels % groups or channels // groups < 4):
+        groups //= 2
+    return nn.GroupNorm(groups, channels, eps=1e-6)
 
 
 class ResBlock(nn.Module):
