@@ -5,9 +5,14 @@
 
 Without --sampler/--steps/--guidance the model's defaults from model_index.json are used.
 """
+import os
+
+# Before torch loads libgomp: OpenMP's default spin-wait makes 2 threads 10-50x slower as soon as another
+# process takes a core (measured on the shared 2-core build machine); a short spin keeps them fast.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+
 import argparse
 import json
-import os
 
 import numpy as np
 import torch

@@ -1,8 +1,8 @@
 """Reads a generated 64x64 image by pixel statistics: background, shape colour, shape and size.
 
-Background: the palette colour nearest the median of the 2-pixel border. Foreground: pixels whose
-nearest palette colour is not the background. Shape colour: the most frequent nearest-palette label of
-the foreground. Size: the larger side of the foreground's bounding box (small 32-40%, large 58-72% of
+Background: the palette colour nearest the median of the 2-pixel border. Shape colour: the most
+frequent nearest-palette label among pixels not labelled as the background; the shape is the pixels of
+that label. Size: the larger side of the foreground's bounding box (small 32-40%, large 58-72% of
 the width; split at 49%). Shape: fill ratio of the bounding box (triangle 0.5, circle 0.785, square 1).
 
     /usr/bin/python3 src/training/judge.py   # checks the judge on freshly rendered ground truth
@@ -29,7 +29,10 @@ def judge(image):
     result = {"bg": shapes_data.COLORS[bg], "color": None, "shape": None, "size": None}
     if foreground.sum() < 4:
         return result
-    result["color"] = shapes_data.COLORS[int(np.bincount(labels[foreground], minlength=len(_PALETTE)).argmax())]
+    color = int(np.bincount(labels[foreground], minlength=len(_PALETTE)).argmax())
+    result["color"] = shapes_data.COLORS[color]
+    # the shape is the pixels of its colour: blurred edges between two colours can read as a third one
+    foreground = labels == color
     rows = np.nonzero(foreground.sum(axis=1) >= 2)[0]
     cols = np.nonzero(foreground.sum(axis=0) >= 2)[0]
     if len(rows) == 0 or len(cols) == 0:

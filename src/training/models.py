@@ -293,7 +293,8 @@ class VaeDecoder(nn.Module):
             ch = channels[level]
             layers += [nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(ch, channels[level - 1], 3, padding=1)]
             ch = channels[level - 1]
-        layers += [group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 3, 3, padding=1)]
+        # one full-resolution block (unlike the encoder): it sharpens the shapes' edges
+        layers += [ResBlock(ch, ch), group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 3, 3, padding=1)]
         self.layers = nn.Sequential(*layers)
 
     def forward(self, latents):
