@@ -174,6 +174,7 @@ def parse_args():
     parser.add_argument("--tokenizer", default=os.path.join(HERE, "clip", "tokenizer.json"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", help="also save the trained weights (state dicts) to this file")
+    parser.add_argument("--from-checkpoint", help="skip training: export and measure the weights of this file")
     parser.add_argument("--vae-channels", type=int, nargs=3, default=[16, 32, 64])
     parser.add_argument("--vae-steps", type=int, default=800)
     parser.add_argument("--vae-batch", type=int, default=16)
@@ -200,24 +201,8 @@ def parse_args():
     return args
 
 
-def main():
-    args = parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    start = time.time()
-
-    encoder, decoder = train_vae(args, rng, start)
-    latents, attrs = encode_pool(encoder, rng, args.pool)
-    scaling_factor = round(float(1.0 / latents.std()), 5)
-    log(start, f"latent pool {tuple(latents.shape)}, scaling_factor {scaling_factor}")
-
-    text_encoder, unet = train_diffusion(args, latents * scaling_factor, attrs, rng, start)
-    if args.checkpoint:
-        torch.save({"encoder": encoder.state_dict(), "decoder": decoder.state_dict(),
-                    "text_encoder": text_encoder.state_dict(), "unet": unet.state_dict(),
-                    "scaling_factor": scaling_factor, "args": vars(args)}, args.checkpoint)
-
+def export_and_measure(args, encoder, decoder, text_encoder, unet, scaling_factor, start):
+    """Exports the folder, picks the guidance scale by measurement, prints the figures, saves samples."""
     index = model_folder.model_index(
         name="shapes", sample_size=shapes_data.IMAGE_SIZE, vae_scale_factor=4, latent_channels=4,
         scaling_factor=scaling_factor, text_hidden_size=args.text_dim, default_steps=args.default_steps,
@@ -247,6 +232,44 @@ def main():
                f"{evaluate.format_result(result)}")
     save_grid(images[:24], prompts[:24], os.path.join(args.out, "samples.png"))
     log(start, "done")
+
+
+def load_checkpoint(args):
+    """The networks and scaling factor saved by --checkpoint (re-export and re-measure without training)."""
+    state = torch.load(args.from_checkpoint)
+    encoder = VaeEncoder(args.vae_channels)
+    decoder = VaeDecoder(args.vae_channels)
+    text_encoder = TextEncoder(ClipTokenizer().grammar_clip_ids(shapes_data.grammar_words()), dim=args.text_dim,
+                               layers=args.text_layers, heads=4)
+    unet = UNet(context_dim=args.text_dim, channels=args.unet_channels, attention=args.unet_attention,
+                blocks_per_level=args.unet_blocks, heads=4, pooled_text=not args.no_pooled_text)
+    for name, module in (("encoder", encoder), ("decoder", decoder), ("text_encoder", text_encoder), ("unet", unet)):
+        module.load_state_dict(state[name])
+        module.eval()
+    return encoder, decoder, text_encoder, unet, state["scaling_factor"]
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    start = time.time()
+    if args.from_checkpoint:
+        export_and_measure(args, *load_checkpoint(args), start)
+        return
+
+    encoder, decoder = train_vae(args, rng, start)
+    latents, attrs = encode_pool(encoder, rng, args.pool)
+    scaling_factor = round(float(1.0 / latents.std()), 5)
+    log(start, f"latent pool {tuple(latents.shape)}, scaling_factor {scaling_factor}")
+
+    text_encoder, unet = train_diffusion(args, latents * scaling_factor, attrs, rng, start)
+    if args.checkpoint:
+        torch.save({"encoder": encoder.state_dict(), "decoder": decoder.state_dict(),
+                    "text_encoder": text_encoder.state_dict(), "unet": unet.state_dict(),
+                    "scaling_factor": scaling_factor, "args": vars(args)}, args.checkpoint)
+    export_and_measure(args, encoder, decoder, text_encoder, unet, scaling_factor, start)
 
 
 if __name__ == "__main__":
