@@ -85,7 +85,8 @@ final class StepBatcher {
             }
             List<ImageSampling> images = pipeline.prepare(job.request().generation());
             active.add(new ActiveJob(job, pipeline, images, job.startedAt().plus(jobTimeout)));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // not in the group yet, so the worker's own safety net would not end it
             jobs.fail(job.id(), reasonFor(job, e));
         }
     }
@@ -128,11 +129,12 @@ final class StepBatcher {
             byte[] preview = job.done() || !decoded.containsKey(job) ? null : png(decoded.get(job).get(0), Map.of());
             jobs.progress(job.job().id(), job.stepsDone(), job.totalSteps(), preview);
             if (job.done()) {
-                active.remove(job);
-                jobs.succeed(job.job().id(), decoded.get(job).stream()
+                List<JobImage> images = decoded.get(job).stream()
                         .map(image -> new JobImage(image.index(), image.seed(), png(image,
                                 Map.of("parameters", Infotext.of(job.job().request(), image.seed())))))
-                        .toList());
+                        .toList();
+                active.remove(job);
+                jobs.succeed(job.job().id(), images);
             }
         }
     }
