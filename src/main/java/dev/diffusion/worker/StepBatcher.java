@@ -139,7 +139,7 @@ final class StepBatcher {
         }
     }
 
-    /** Ends every job of the group with {@code cause}: the batched call itself failed, which no single job caused. */
+    /** Ends every job of the group with {@code cause}, a failure of the shared call that no single job caused. */
     void failAll(Throwable cause) {
         for (ActiveJob job : List.copyOf(active)) {
             fail(job, cause);
@@ -198,7 +198,8 @@ final class StepBatcher {
                     "the service shut down before the job could finish; submit it again");
         }
         if (clock.instant().isAfter(job.deadline())) {
-            return new JobError("Job timed out", "the job ran longer than the limit of " + jobTimeout.toSeconds() + " s");
+            return new JobError("Job timed out",
+                    "the job ran longer than the limit of " + jobTimeout.toSeconds() + " s");
         }
         return null;
     }
