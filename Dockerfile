@@ -54,7 +54,7 @@ ENV JAVA_HOME=/opt/java/openjdk
 ENV PATH=/opt/java/openjdk/bin:$PATH
 COPY --from=eclipse-temurin:17-jre /opt/java/openjdk /opt/java/openjdk
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
- && ln -s libcudart.so.12 /usr/local/cuda/lib64/libcudart.so
+ && ln -sf libcudart.so.12 /usr/local/cuda/lib64/libcudart.so
 COPY --from=libtorch-cu128 /opt/libtorch/lib /opt/libtorch/lib
 
 # ---- the image
@@ -62,7 +62,7 @@ FROM runtime-${FLAVOR}
 ARG FLAVOR
 # the health check below needs curl; fail the build, not the container, if a base image drops it
 RUN curl --version > /dev/null \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
+ && useradd --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin app \
  && mkdir -p /app/models /app/cache \
  && chown app /app/models /app/cache
 WORKDIR /app

@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -29,6 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
     "diffusion.workers.preview-every=2"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PublishedMetricsTest {
 
     private static final Set<String> PROMQL_KEYWORDS = Set.of("and", "or", "unless", "bool", "offset");
@@ -52,7 +54,7 @@ class PublishedMetricsTest {
     }
 
     /** One finished job, so that the job timers and counters exist too; then every name on the scrape page. */
-    @BeforeEach
+    @BeforeAll
     void scrapeAfterAJob() throws Exception {
         URI base = URI.create("http://localhost:" + port);
         send(HttpRequest.newBuilder(base.resolve("/generate?wait=true")).header("Content-Type", "application/json")
