@@ -67,17 +67,13 @@ class DockerfileTest {
         return DeployFiles.at(application, "diffusion.bundled-model").toString();
     }
 
-    /**
-     * Everything copied from the build context exists, except the bundled model, which the model work adds
-     * (the image's build fails loudly without it); that one must be the folder the service is configured with.
-     */
+    /** Everything copied from the build context exists, the bundled model (the folder the service is configured with) included. */
     @Test
     void copiesOnlyWhatExistsAndTheConfiguredBundledModel() {
         List<String> sources = contextCopies();
 
         assertThat(sources).contains("pom.xml", "mvnw", ".mvn/", "src/", bundledModel() + "/");
-        assertThat(sources.stream().filter(source -> !source.equals(bundledModel() + "/"))
-                .filter(source -> !Files.exists(ROOT.resolve(source))))
+        assertThat(sources.stream().filter(source -> !Files.exists(ROOT.resolve(source))))
                 .as("files the Dockerfile copies but the project lacks").isEmpty();
     }
 
