@@ -1,5 +1,7 @@
 package dev.diffusion.shapes;
 
+import java.util.Locale;
+
 /**
  * The world the bundled "shapes" model was trained on (src/training/shapes_data.py): one coloured circle, square or
  * upright triangle on a solid background, in an exact palette, at one of two sizes, near the centre.
@@ -20,18 +22,10 @@ final class ShapeGrammar {
             this.g = g;
             this.b = b;
         }
-
-        String word() {
-            return name().toLowerCase();
-        }
     }
 
     enum Shape {
         CIRCLE, SQUARE, TRIANGLE;
-
-        String word() {
-            return name().toLowerCase();
-        }
     }
 
     /** Side or diameter as a fraction of the image width. */
@@ -45,14 +39,15 @@ final class ShapeGrammar {
             this.minExtent = minExtent;
             this.maxExtent = maxExtent;
         }
-
-        String word() {
-            return name().toLowerCase();
-        }
     }
 
     /** The shape's centre lies within this fraction of the image size from the image centre, on each axis. */
     static final double CENTER_JITTER = 0.09;
+
+    /** An attribute as the captions spell it. */
+    static String word(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
 
     private ShapeGrammar() {
     }

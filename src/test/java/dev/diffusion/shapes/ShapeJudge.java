@@ -23,6 +23,16 @@ final class ShapeJudge {
 
     /** What an image shows; a field is null where the image has no shape to read it from. */
     record Judgement(Color color, Shape shape, Color background, Size size) {
+
+        /** In the captions' words, "?" where nothing was read: "small red circle on a blue background". */
+        String words() {
+            return orQuestionMark(size) + " " + orQuestionMark(color) + " " + orQuestionMark(shape) + " on a "
+                    + orQuestionMark(background) + " background";
+        }
+
+        private static String orQuestionMark(Enum<?> value) {
+            return value == null ? "?" : ShapeGrammar.word(value);
+        }
     }
 
     static final double SIZE_SPLIT = 0.49;

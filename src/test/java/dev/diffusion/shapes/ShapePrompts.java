@@ -1,5 +1,7 @@
 package dev.diffusion.shapes;
 
+import static dev.diffusion.shapes.ShapeGrammar.word;
+
 import dev.diffusion.shapes.ShapeGrammar.Color;
 import dev.diffusion.shapes.ShapeGrammar.Shape;
 import dev.diffusion.shapes.ShapeGrammar.Size;
@@ -33,13 +35,13 @@ final class ShapePrompts {
         /** The caption, worded exactly as the training captions are. */
         String text() {
             if (size != null) {
-                return "a " + size.word() + " " + color.word() + " " + shape.word() + " on a " + background.word()
+                return "a " + word(size) + " " + word(color) + " " + word(shape) + " on a " + word(background)
                         + " background";
             }
             if (background != null) {
-                return "a " + color.word() + " " + shape.word() + " on a " + background.word() + " background";
+                return "a " + word(color) + " " + word(shape) + " on a " + word(background) + " background";
             }
-            return "a " + color.word() + " " + shape.word();
+            return "a " + word(color) + " " + word(shape);
         }
     }
 
