@@ -13,7 +13,11 @@ CLIP_VOCAB_SIZE = 49408
 
 
 def group_norm(channels):
-    return nn.GroupNorm(min(32, channels // 4) if channels >= 8 else 1, channels, eps=1e-6)
+    """GroupNorm with up to 32 groups of at least 4 channels (fewer for narrow layers)."""
+    groups = 32
+    while groups > 1 and (channels % groups or channels // groups < 4):
+        groups //= 2
+    return nn.GroupNorm(groups, channels, eps=1e-6)
 
 
 class ResBlock(nn.Module):
@@ -253,15 +257,20 @@ class Upsample(nn.Module):
 
 
 class VaeEncoder(nn.Module):
-    """image [B,3,H,W] in [-1,1] -> (mean, logvar) [B,4,H/f,W/f], f = 2**(len(channels)-1)."""
+    """image [B,3,H,W] in [-1,1] -> (mean, logvar) [B,4,H/f,W/f], f = 2**(len(channels)-1).
 
-    def __init__(self, channels=(32, 64, 64), latent_channels=4):
+    The full-resolution level has only the input conv: flat-colour images need little work there,
+    and it is the most expensive resolution on a CPU.
+    """
+
+    def __init__(self, channels=(16, 32, 64), latent_channels=4):
         super().__init__()
         layers = [nn.Conv2d(3, channels[0], 3, padding=1)]
         ch = channels[0]
         for level, out_ch in enumerate(channels):
-            layers.append(ResBlock(ch, out_ch))
-            ch = out_ch
+            if level > 0:
+                layers.append(ResBlock(ch, out_ch))
+                ch = out_ch
             if level < len(channels) - 1:
                 layers.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
         layers += [ResBlock(ch, ch), group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 2 * latent_channels, 3, padding=1)]
@@ -275,16 +284,17 @@ class VaeEncoder(nn.Module):
 class VaeDecoder(nn.Module):
     """latents [B,4,h,w] (unscaled) -> image [B,3,h*f,w*f]; clamped to [-1,1] outside training."""
 
-    def __init__(self, channels=(32, 64, 64), latent_channels=4):
+    def __init__(self, channels=(16, 32, 64), latent_channels=4):
         super().__init__()
         ch = channels[-1]
         layers = [nn.Conv2d(latent_channels, ch, 3, padding=1), ResBlock(ch, ch)]
-        for level in reversed(range(len(channels))):
+        for level in reversed(range(1, len(channels))):
             layers.append(ResBlock(ch, channels[level]))
             ch = channels[level]
-            if level > 0:
-                layers += [nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)]
-        layers += [group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 3, 3, padding=1)]
+            layers += [nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(ch, channels[level - 1], 3, padding=1)]
+            ch = channels[level - 1]
+        # one full-resolution block (unlike the encoder): it sharpens the shapes' edges
+        layers += [ResBlock(ch, ch), group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 3, 3, padding=1)]
         self.layers = nn.Sequential(*layers)
 
     def forward(self, latents):

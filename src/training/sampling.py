@@ -1,0 +1,70 @@
+"""SD 1.5's noise schedule and two samplers (DDIM, DPM-Solver++ 2M) with classifier-free guidance.
+
+Follows diffusers' DDIMScheduler (timestep_spacing "leading", steps_offset 1, set_alpha_to_one false)
+and DPMSolverMultistepScheduler (timestep_spacing "linspace", final sigma 0, first-order last step).
+"""
+import numpy as np
+import torch
+
+NUM_TRAIN_TIMESTEPS = 1000
+
+
+def alphas_cumprod(beta_start=0.00085, beta_end=0.012, steps=NUM_TRAIN_TIMESTEPS):
+    """scaled_linear betas -> cumulative products of alphas, float64 numpy [steps]."""
+    betas = np.linspace(beta_start ** 0.5, beta_end ** 0.5, steps, dtype=np.float64) ** 2
+    return np.cumprod(1.0 - betas)
+
+
+ALPHAS_CUMPROD = alphas_cumprod()
+
+
+def guided_eps(unet, x, t, context, uncond_context, guidance_scale):
+    """eps_u + w (eps_c - eps_u), one UNet call on the doubled batch (as SD pipelines do)."""
+    b = x.shape[0]
+    timesteps = torch.full((2 * b,), float(t))
+    eps = unet(torch.cat([x, x]), timesteps, torch.cat([uncond_context, context]))
+    eps_uncond, eps_cond = eps[:b], eps[b:]
+    return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
+
+
+def ddim_sample(unet, noise, context, uncond_context, steps, guidance_scale):
+    ratio = NUM_TRAIN_TIMESTEPS // steps
+    timesteps = (np.arange(steps) * ratio)[::-1] + 1
+    x = noise
+    for t in timesteps:
+        eps = guided_eps(unet, x, t, context, uncond_context, guidance_scale)
+        a_t = ALPHAS_CUMPROD[t]
+        prev = t - ratio
+        a_prev = ALPHAS_CUMPROD[prev] if prev >= 0 else ALPHAS_CUMPROD[0]
+        x0 = (x - (1 - a_t) ** 0.5 * eps) / a_t ** 0.5
+        x = a_prev ** 0.5 * x0 + (1 - a_prev) ** 0.5 * eps
+    return x
+
+
+def dpmpp_2m_sample(unet, noise, context, uncond_context, steps, guidance_scale):
+    timesteps = np.linspace(0, NUM_TRAIN_TIMESTEPS - 1, steps + 1).round()[::-1][:-1].astype(np.int64)
+    all_sigmas = ((1 - ALPHAS_CUMPROD) / ALPHAS_CUMPROD) ** 0.5
+    sigmas = np.append(np.interp(timesteps, np.arange(NUM_TRAIN_TIMESTEPS), all_sigmas), 0.0)
+    alpha = 1 / np.sqrt(sigmas ** 2 + 1)  # alpha_t, sigma_t of the VP process at each step
+    sigma = sigmas * alpha
+    with np.errstate(divide="ignore"):
+        lam = np.log(alpha) - np.log(sigma)
+    x = noise
+    previous_x0 = None
+    for i, t in enumerate(timesteps):
+        eps = guided_eps(unet, x, t, context, uncond_context, guidance_scale)
+        x0 = (x - sigma[i] * eps) / alpha[i]
+        if i == len(timesteps) - 1:
+            x = x0  # the last step goes to sigma 0: first order, x = x0
+        else:
+            h = lam[i + 1] - lam[i]
+            d = x0
+            if previous_x0 is not None:
+                r = (lam[i] - lam[i - 1]) / h
+                d = x0 + (x0 - previous_x0) / (2 * r)
+            x = (sigma[i + 1] / sigma[i]) * x - alpha[i + 1] * np.expm1(-h) * d
+        previous_x0 = x0
+    return x
+
+
+SAMPLERS = {"ddim": ddim_sample, "dpmpp_2m": dpmpp_2m_sample}
