@@ -133,7 +133,8 @@ class ServiceEndToEndTest {
     @Test
     void aRunningJobStopsAtItsNextStepWhenCancelledAndAQueuedOneNeverRuns() throws Exception {
         JsonNode running = submit("{\"prompt\": \"a slow one\", \"steps\": 150}");
-        JsonNode waiting = submit("{\"prompt\": \"never runs\", \"steps\": 150}");
+        // another size cannot join the running job's batch, so it waits at the head of the queue
+        JsonNode waiting = submit("{\"prompt\": \"never runs\", \"steps\": 150, \"width\": 96}");
         String runningId = running.get("id").asString();
         waitForStatus(runningId, "running");
 

@@ -27,6 +27,11 @@ public class InMemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public Optional<String> peek() {
+        return Optional.ofNullable(waiting.peekFirst());
+    }
+
+    @Override
     public boolean remove(String jobId) {
         return waiting.remove(jobId);
     }

@@ -12,7 +12,11 @@ public interface JobQueue {
     /** The next job id, waiting up to {@code timeout}; empty if none came. */
     Optional<String> poll(Duration timeout) throws InterruptedException;
 
-    /** Takes a waiting job out (cancellation); false if it was no longer waiting. */
+    /** The oldest waiting job id, left in the queue; empty if none waits. */
+    Optional<String> peek();
+
+    /** Takes a waiting job out (cancellation, or a worker taking the job {@link #peek} showed); false if it was no
+     * longer waiting. */
     boolean remove(String jobId);
 
     /** 0 for the next job to run, or -1 if the job is not waiting. */

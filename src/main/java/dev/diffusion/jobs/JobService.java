@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -129,15 +130,38 @@ public class JobService {
     /** The next job to run, marked running; waits up to {@code poll} for one. Jobs cancelled while queued are skipped. */
     public Optional<Job> takeNext(Duration poll) throws InterruptedException {
         Optional<String> id = queue.poll(poll);
-        if (id.isEmpty()) {
-            return Optional.empty();
+        return id.isEmpty() ? Optional.empty() : start(id.get());
+    }
+
+    /**
+     * The oldest waiting job, marked running, if {@code fits} accepts its request; without waiting. A head that does
+     * not fit stays at the head, still queued: jobs start in the order they came, so none is starved by later ones.
+     */
+    public Optional<Job> takeNextIf(Predicate<JobRequest> fits) {
+        for (Optional<String> head = queue.peek(); head.isPresent(); head = queue.peek()) {
+            Optional<Job> job = store.find(head.get());
+            if (job.isPresent() && !job.get().status().finished() && !fits.test(job.get().request())) {
+                return Optional.empty();
+            }
+            // another worker or a cancellation may take the head first; then look at the new head
+            if (queue.remove(head.get())) {
+                Optional<Job> started = start(head.get());
+                if (started.isPresent()) {
+                    return started;
+                }
+            }
         }
-        Optional<Job> started = store.update(id.get(), job -> job.started(clock.instant()));
-        started.filter(job -> job.status() == JobStatus.RUNNING).ifPresent(job -> {
+        return Optional.empty();
+    }
+
+    private Optional<Job> start(String id) {
+        Optional<Job> started = store.update(id, job -> job.started(clock.instant()))
+                .filter(job -> job.status() == JobStatus.RUNNING);
+        started.ifPresent(job -> {
             metrics.started(job);
             events.publish(new JobEvent(JobEvent.STARTED, job, null));
         });
-        return started.filter(job -> job.status() == JobStatus.RUNNING);
+        return started;
     }
 
     public boolean cancelRequested(String id) {

@@ -11,6 +11,9 @@ public final class DjlSettings {
         setIfAbsent("ai.djl.offline", "true");
         // DJL otherwise probes a cloud metadata address once a day to report usage
         setIfAbsent("OPT_OUT_TRACKING", "true");
+        // TorchScript's profiling executor re-profiles the graph for every new input shape, and a batching worker
+        // meets many (rows vary with the jobs in a batch); on CPU it gained nothing in BENCHMARKS.md's measurement
+        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
     }
 
     private static void setIfAbsent(String key, String value) {

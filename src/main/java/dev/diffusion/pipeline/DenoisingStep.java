@@ -6,13 +6,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import dev.diffusion.model.ModelPredictors;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One UNet call over any set of images of the same latent size, each at its own timestep with its own text rows,
  * followed by each image's own guidance and scheduler step. A single job's images and a batch of several jobs'
- * images take the same path.
+ * images take the same path. An image whose rows go wrong fails alone, so batch mates of other jobs carry on.
  */
 final class DenoisingStep {
 
@@ -24,28 +27,46 @@ final class DenoisingStep {
         this.listener = listener;
     }
 
-    void run(List<ImageSampling> images) {
+    /**
+     * Advances every image by one step. Returns the images that failed (their scheduler or rows went wrong), each
+     * with its cause; the others advanced. Throws only when the UNet call itself fails, which no single image caused.
+     */
+    Map<ImageSampling, RuntimeException> run(List<ImageSampling> images) {
         long[] latentShape = images.get(0).latentShape();
         for (ImageSampling image : images) {
             if (!Arrays.equals(image.latentShape(), latentShape)) {
                 throw new IllegalArgumentException("images of one UNet call must share a latent shape");
             }
         }
+        Map<ImageSampling, RuntimeException> failures = new IdentityHashMap<>();
+        List<ImageSampling> called = new ArrayList<>(images.size());
+        List<double[]> modelInputs = new ArrayList<>(images.size());
+        for (ImageSampling image : images) {
+            try {
+                modelInputs.add(image.modelInput());
+                called.add(image);
+            } catch (RuntimeException e) {
+                failures.put(image, e);
+            }
+        }
+        if (called.isEmpty()) {
+            return failures;
+        }
         int rowLength = Math.toIntExact(latentShape[0] * latentShape[1] * latentShape[2]);
-        int rows = images.stream().mapToInt(ImageSampling::rows).sum();
-        TextConditioning firstText = images.get(0).text();
+        int rows = called.stream().mapToInt(ImageSampling::rows).sum();
+        TextConditioning firstText = called.get(0).text();
         int contextLength = firstText.conditional().length;
         float[] samples = new float[rows * rowLength];
         float[] timesteps = new float[rows];
         float[] contexts = new float[rows * contextLength];
         int row = 0;
-        for (ImageSampling image : images) {
-            double[] input = image.modelInput();
+        for (int i = 0; i < called.size(); i++) {
+            ImageSampling image = called.get(i);
             float t = (float) image.currentTimestep();
             if (image.text().guided()) {
-                row = putRow(row, input, t, image.text().unconditional(), samples, timesteps, contexts);
+                row = putRow(row, modelInputs.get(i), t, image.text().unconditional(), samples, timesteps, contexts);
             }
-            row = putRow(row, input, t, image.text().conditional(), samples, timesteps, contexts);
+            row = putRow(row, modelInputs.get(i), t, image.text().conditional(), samples, timesteps, contexts);
         }
         float[] output;
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
@@ -56,17 +77,22 @@ final class DenoisingStep {
                     step.create(contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
-            listener.unetCall(images.size(), System.nanoTime() - start);
-            ModelOutputs.requireFinite(output, "UNet");
+            listener.unetCall(called.size(), System.nanoTime() - start);
         } catch (TranslateException e) {
             throw new GenerationException("the UNet failed: " + e.getMessage(), e);
         }
         row = 0;
-        for (ImageSampling image : images) {
+        for (ImageSampling image : called) {
             int first = row;
             row += image.rows();
-            image.advance(output, first, rowLength);
+            try {
+                ModelOutputs.requireFinite(output, first * rowLength, row * rowLength, "UNet");
+                image.advance(output, first, rowLength);
+            } catch (RuntimeException e) {
+                failures.put(image, e);
+            }
         }
+        return failures;
     }
 
     private static int putRow(int row, double[] input, float t, float[] context, float[] samples,

@@ -15,6 +15,7 @@ import dev.diffusion.scheduler.Schedulers;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -52,7 +53,9 @@ public final class DiffusionPipeline implements AutoCloseable {
         List<ImageSampling> images = prepare(request);
         int total = images.get(0).totalSteps();
         while (!images.get(0).done()) {
-            step(images);
+            step(images).values().stream().findFirst().ifPresent(failure -> {
+                throw failure;
+            });
             int done = images.get(0).stepsDone();
             if (!listener.onStep(done, total)) {
                 throw new GenerationCancelledException(done, total);
@@ -95,9 +98,12 @@ public final class DiffusionPipeline implements AutoCloseable {
         return images;
     }
 
-    /** One denoising step for images of the same size (of one request or several). */
-    public void step(List<ImageSampling> images) {
-        denoisingStep.run(images);
+    /**
+     * One denoising step, in one UNet call, for images of the same size (of one request or several). Returns the
+     * images that failed, each with its cause; the others advanced. Throws only if the UNet call itself failed.
+     */
+    public Map<ImageSampling, RuntimeException> step(List<ImageSampling> images) {
+        return denoisingStep.run(images);
     }
 
     /** Decodes finished images in one VAE call. */

@@ -1,146 +1,108 @@
 package dev.diffusion.worker;
 
-import dev.diffusion.image.PngEncoder;
 import dev.diffusion.jobs.Job;
-import dev.diffusion.jobs.JobError;
-import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.pipeline.DiffusionPipeline;
-import dev.diffusion.pipeline.GeneratedImage;
-import dev.diffusion.pipeline.GenerationException;
-import dev.diffusion.pipeline.GenerationRequest;
-import dev.diffusion.pipeline.ImageSampling;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One device's worker: takes jobs from the queue and runs them on its pipelines, one step at a time so that
- * progress, previews, cancellation and the job timeout take effect between steps. A job that fails never takes the
- * worker down.
+ * One device's worker thread: between steps it fills its {@link StepBatcher} from the queue, then runs the group's
+ * next step. Queue policy, so that no job starves: an empty group takes whatever job is oldest; a running group takes
+ * the oldest job only if it fits (same model and size) and has room. A job that does not fit stays queued, at the
+ * head, and holds back the jobs behind it until the group drains, so jobs start in the order they came. A failure
+ * never takes the worker down.
  */
 final class Worker implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration POLL = Duration.ofMillis(250);
+    /** How often a gather wait looks at the queue again: short against the wait, long against a look at the queue. */
+    private static final long GATHER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final String device;
-    private final Map<String, DiffusionPipeline> pipelines;
+    private final StepBatcher batcher;
     private final JobService jobs;
-    private final WorkerProperties settings;
-    private final Duration jobTimeout;
-    private final Clock clock;
+    private final Duration gatherWait;
     private final BooleanSupplier stopping;
-    private final BooleanSupplier aborting;
     private final Runnable busy;
     private final Runnable idle;
+    private boolean working;
 
-    Worker(String device, Map<String, DiffusionPipeline> pipelines, JobService jobs, WorkerProperties settings,
-            Duration jobTimeout, Clock clock, BooleanSupplier stopping, BooleanSupplier aborting, Runnable busy,
-            Runnable idle) {
+    Worker(String device, StepBatcher batcher, JobService jobs, Duration gatherWait, BooleanSupplier stopping,
+            Runnable busy, Runnable idle) {
         this.device = device;
-        this.pipelines = pipelines;
+        this.batcher = batcher;
         this.jobs = jobs;
-        this.settings = settings;
-        this.jobTimeout = jobTimeout;
-        this.clock = clock;
+        this.gatherWait = gatherWait;
         this.stopping = stopping;
-        this.aborting = aborting;
         this.busy = busy;
         this.idle = idle;
     }
 
+    /** Runs until stopped; a stopping worker takes no new job but lets its group finish (or abort). */
     @Override
     public void run() {
-        while (!stopping.getAsBoolean()) {
+        while (!stopping.getAsBoolean() || !batcher.isEmpty()) {
             try {
-                jobs.takeNext(POLL).ifPresent(this::execute);
+                if (!stopping.getAsBoolean()) {
+                    admitJobs();
+                }
+                showBusy();
+                if (!batcher.isEmpty()) {
+                    batcher.step();
+                }
             } catch (InterruptedException e) {
+                // only an empty group waits on the queue, so no job is left behind
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
-                log.error("worker on {} could not take a job", device, e);
+            } catch (RuntimeException | Error e) {
+                log.error("a step on {} failed; its jobs end, the worker goes on", device, e);
+                batcher.failAll(e);
+            } finally {
+                showBusy();
             }
         }
     }
 
-    private void execute(Job job) {
-        busy.run();
-        try {
-            jobs.succeed(job.id(), run(job));
-        } catch (Stopped stopped) {
-            if (stopped.reason == null) {
-                jobs.markCancelled(job.id());
-            } else {
-                jobs.fail(job.id(), stopped.reason);
+    private void admitJobs() throws InterruptedException {
+        if (batcher.isEmpty()) {
+            Optional<Job> first = jobs.takeNext(POLL);
+            if (first.isEmpty()) {
+                return;
             }
-        } catch (IllegalArgumentException e) {
-            jobs.fail(job.id(), new JobError("Invalid generation request", e.getMessage()));
-        } catch (GenerationException e) {
-            jobs.fail(job.id(), new JobError("Generation failed", e.getMessage()));
-        } catch (RuntimeException | Error e) {
-            log.error("job {} failed on {}", job.id(), device, e);
-            jobs.fail(job.id(), new JobError("Generation failed", "internal error: " + e));
-        } finally {
-            idle.run();
+            batcher.admit(first.get());
+            gather();
+        }
+        while (batcher.hasRoom()) {
+            Optional<Job> next = jobs.takeNextIf(batcher::fits);
+            if (next.isEmpty()) {
+                return;
+            }
+            batcher.admit(next.get());
         }
     }
 
-    private List<JobImage> run(Job job) {
-        DiffusionPipeline pipeline = pipelines.get(job.request().model());
-        if (pipeline == null) {
-            throw new IllegalArgumentException("model " + job.request().model() + " is not served by this worker");
-        }
-        GenerationRequest request = job.request().generation();
-        Instant deadline = job.startedAt().plus(jobTimeout);
-        List<ImageSampling> images = pipeline.prepare(request);
-        ImageSampling first = images.get(0);
-        while (!first.done()) {
-            pipeline.step(images);
-            int step = first.stepsDone();
-            byte[] preview = settings.previewEvery() > 0 && step % settings.previewEvery() == 0 && !first.done()
-                    ? png(pipeline.decode(List.of(first), request.width(), request.height()).get(0), Map.of())
-                    : null;
-            jobs.progress(job.id(), step, first.totalSteps(), preview);
-            checkStillWanted(job, deadline);
-        }
-        return pipeline.decode(images, request.width(), request.height()).stream()
-                .map(image -> new JobImage(image.index(), image.seed(),
-                        png(image, Map.of("parameters", Infotext.of(job.request(), image.seed())))))
-                .toList();
-    }
-
-    private void checkStillWanted(Job job, Instant deadline) {
-        if (jobs.cancelRequested(job.id())) {
-            throw new Stopped(null);
-        }
-        if (aborting.getAsBoolean()) {
-            throw new Stopped(new JobError("Service shutting down",
-                    "the service shut down before the job could finish; submit it again"));
-        }
-        if (clock.instant().isAfter(deadline)) {
-            throw new Stopped(new JobError("Job timed out",
-                    "the job ran longer than the limit of " + jobTimeout.toSeconds() + " s"));
+    /** A fresh group may wait a moment for jobs that arrive together with its first, to share its first steps. */
+    private void gather() {
+        long deadline = System.nanoTime() + gatherWait.toNanos();
+        while (batcher.hasRoom() && System.nanoTime() < deadline) {
+            // parking, unlike sleeping, cannot be interrupted while the group holds running jobs
+            jobs.takeNextIf(batcher::fits).ifPresentOrElse(batcher::admit,
+                    () -> LockSupport.parkNanos(GATHER_POLL_NANOS));
         }
     }
 
-    private static byte[] png(GeneratedImage image, Map<String, String> text) {
-        return PngEncoder.encode(image.width(), image.height(), image.rgb(), text);
-    }
-
-    /** Ends a run between steps: cancelled (no reason) or failed with the reason. */
-    private static final class Stopped extends RuntimeException {
-
-        private final JobError reason;
-
-        Stopped(JobError reason) {
-            super(null, null, false, false);
-            this.reason = reason;
+    /** {@code diffusion.workers.busy} counts workers with a non-empty group. */
+    private void showBusy() {
+        boolean now = !batcher.isEmpty();
+        if (now != working) {
+            working = now;
+            (now ? busy : idle).run();
         }
     }
 }

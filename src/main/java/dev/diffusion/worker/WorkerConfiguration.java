@@ -17,7 +17,7 @@ public class WorkerConfiguration {
 
     @Bean
     WorkerPool workerPool(FolderModelCatalog catalog, JobService jobs, WorkerProperties settings,
-            JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
-        return new WorkerPool(catalog, jobs, settings, jobSettings, registry, clock);
+            BatchingProperties batching, JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
+        return new WorkerPool(catalog, jobs, settings, batching, jobSettings, registry, clock);
     }
 }

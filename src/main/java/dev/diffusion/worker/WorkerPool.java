@@ -41,6 +41,7 @@ public class WorkerPool implements SmartLifecycle {
     private final FolderModelCatalog catalog;
     private final JobService jobs;
     private final WorkerProperties settings;
+    private final BatchingProperties batching;
     private final JobsProperties jobSettings;
     private final MeterRegistry registry;
     private final Clock clock;
@@ -52,15 +53,16 @@ public class WorkerPool implements SmartLifecycle {
     private volatile boolean aborting;
 
     public WorkerPool(FolderModelCatalog catalog, JobService jobs, WorkerProperties settings,
-            JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
+            BatchingProperties batching, JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
         this.catalog = catalog;
         this.jobs = jobs;
         this.settings = settings;
+        this.batching = batching;
         this.jobSettings = jobSettings;
         this.registry = registry;
         this.clock = clock;
         Gauge.builder("diffusion.workers.busy", busy, AtomicInteger::get)
-                .description("Workers running a job").register(registry);
+                .description("Workers running at least one job").register(registry);
     }
 
     @Override
@@ -83,8 +85,10 @@ public class WorkerPool implements SmartLifecycle {
                 log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
-            Worker worker = new Worker(device.toString(), pipelines, jobs, settings, jobSettings.timeout(), clock,
-                    () -> stopping, () -> aborting, busy::incrementAndGet, busy::decrementAndGet);
+            StepBatcher batcher = new StepBatcher(pipelines, jobs, batching.maxBatchSize(), settings.previewEvery(),
+                    jobSettings.timeout(), clock, () -> aborting);
+            Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
+                    busy::incrementAndGet, busy::decrementAndGet);
             Thread thread = new Thread(worker, "worker-" + device);
             thread.start();
             threads.add(thread);
@@ -92,7 +96,7 @@ public class WorkerPool implements SmartLifecycle {
         running = true;
     }
 
-    /** The first calls of a TorchScript graph profile and optimise it; do them before the first user waits. */
+    /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
     private static void warmUp(DiffusionPipeline pipeline) {
         ModelIndex index = pipeline.index();
         for (int run = 0; run < 2; run++) {

@@ -9,6 +9,7 @@ import dev.diffusion.model.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,18 @@ class DiffusionPipelineTest {
 
         assertThat(images).hasSize(1);
         assertThat(steps).as("strength 0.5 of 8 steps runs the last 4").hasSize(4).containsOnly(4);
+    }
+
+    @Test
+    void aStepReportsTheImageThatWentWrongAndAdvancesItsBatchMates() {
+        ImageSampling healthy = pipeline.prepare(request("ddim", 4, 1, 5.0)).get(0);
+        ImageSampling broken = pipeline.prepare(request("ddim", 5, 1, Double.POSITIVE_INFINITY)).get(0);
+
+        Map<ImageSampling, RuntimeException> failures = pipeline.step(List.of(broken, healthy));
+
+        assertThat(failures).containsOnlyKeys(broken);
+        assertThat(failures.get(broken)).isInstanceOf(GenerationException.class).hasMessageContaining("NaN");
+        assertThat(healthy.stepsDone()).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,25 @@
+package dev.diffusion.worker;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code diffusion.batching.*}: step-level batching in each worker (see {@link StepBatcher}).
+ *
+ * @param maxBatchSize jobs that share one UNet call; 1 turns batching off
+ * @param gatherWait   how long a worker that starts a fresh group waits for more jobs to start with it; later jobs
+ *                     still join at any step boundary, so this only helps jobs that arrive together
+ */
+@Validated
+@ConfigurationProperties("diffusion.batching")
+public record BatchingProperties(
+        @Min(1) @Max(64) @DefaultValue("8") int maxBatchSize,
+        @NotNull @DurationMin(millis = 0) @DurationMax(seconds = 1) @DefaultValue("0ms") Duration gatherWait) {
+}

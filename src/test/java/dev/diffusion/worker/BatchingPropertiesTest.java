@@ -1,0 +1,40 @@
+package dev.diffusion.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class BatchingPropertiesTest {
+
+    private final ApplicationContextRunner context = new ApplicationContextRunner()
+            .withUserConfiguration(WithBatchingProperties.class);
+
+    @EnableConfigurationProperties(BatchingProperties.class)
+    static class WithBatchingProperties {
+    }
+
+    @Test
+    void defaultsToBatchesOfEightJobsWithoutAGatherWait() {
+        context.run(started -> assertThat(started.getBean(BatchingProperties.class))
+                .isEqualTo(new BatchingProperties(8, Duration.ZERO)));
+    }
+
+    @Test
+    void bindsBothSettings() {
+        context.withPropertyValues("diffusion.batching.max-batch-size=1", "diffusion.batching.gather-wait=20ms")
+                .run(started -> assertThat(started.getBean(BatchingProperties.class))
+                        .isEqualTo(new BatchingProperties(1, Duration.ofMillis(20))));
+    }
+
+    @Test
+    void refusesABatchBelowOneJobAndANegativeOrLongGatherWait() {
+        for (String invalid : List.of("diffusion.batching.max-batch-size=0", "diffusion.batching.max-batch-size=65",
+                "diffusion.batching.gather-wait=-1ms", "diffusion.batching.gather-wait=2s")) {
+            context.withPropertyValues(invalid).run(started -> assertThat(started).as(invalid).hasFailed());
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package dev.diffusion.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import dev.diffusion.jobs.InMemoryJobQueue;
+import dev.diffusion.jobs.InMemoryJobStore;
+import dev.diffusion.jobs.Job;
+import dev.diffusion.jobs.JobEvent;
+import dev.diffusion.jobs.JobEvents;
+import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobMetrics;
+import dev.diffusion.jobs.JobRequest;
+import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobStatus;
+import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.ModelFolder;
+import dev.diffusion.pipeline.DiffusionPipeline;
+import dev.diffusion.pipeline.GenerationRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The batcher and the worker's queue policy through the real pipeline on the random-weight test model. */
+class StepBatcherTest {
+
+    private static final String MODEL = "tiny";
+
+    private static LoadedModel model;
+    private static DiffusionPipeline pipeline;
+    /** Images per UNet call, in call order. */
+    private static final List<Integer> unetCalls = Collections.synchronizedList(new ArrayList<>());
+
+    private final SettableClock clock = new SettableClock();
+    private final AtomicBoolean aborting = new AtomicBoolean();
+    private JobService jobs;
+
+    @BeforeAll
+    static void load() {
+        model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
+        pipeline = new DiffusionPipeline(model, (images, nanos) -> unetCalls.add(images));
+    }
+
+    @AfterAll
+    static void close() {
+        pipeline.close();
+        model.close();
+    }
+
+    @BeforeEach
+    void freshJobs() {
+        jobs = newJobService();
+        unetCalls.clear();
+    }
+
+    private JobService newJobService() {
+        InMemoryJobQueue queue = new InMemoryJobQueue(64);
+        return new JobService(new InMemoryJobStore(), queue, new JobEvents(),
+                new JobMetrics(new SimpleMeterRegistry(), queue), clock);
+    }
+
+    private StepBatcher batcher(JobService service, int maxBatchSize) {
+        return new StepBatcher(Map.of(MODEL, pipeline), service, maxBatchSize, 2, Duration.ofSeconds(10), clock,
+                aborting::get);
+    }
+
+    private static GenerationRequest request(String prompt, String scheduler, long seed, int steps, double guidance,
+            int images) {
+        return GenerationRequest.txt2img(prompt, "", 64, 64, steps, guidance, scheduler, seed, images);
+    }
+
+    private String submit(JobService service, GenerationRequest request) {
+        return service.submit(new JobRequest(MODEL, request)).id();
+    }
+
+    private Job job(String id) {
+        return jobs.find(id).orElseThrow();
+    }
+
+    private static void drain(StepBatcher batcher) {
+        while (!batcher.isEmpty()) {
+            batcher.step();
+        }
+    }
+
+    /** The request's images when its job runs alone in its own service. */
+    private List<JobImage> alone(GenerationRequest request) throws InterruptedException {
+        JobService service = newJobService();
+        StepBatcher batcher = batcher(service, 8);
+        String id = submit(service, request);
+        batcher.admit(service.takeNext(Duration.ZERO).orElseThrow());
+        drain(batcher);
+        Job done = service.find(id).orElseThrow();
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        return done.images();
+    }
+
+    @Test
+    void anImageComesOutTheSameAloneAndInAFullBatchOfOtherJobs() throws Exception {
+        GenerationRequest watched = request("a red circle on a blue background", "dpmpp_2m", 42, 6, 5.0, 2);
+        List<GenerationRequest> mates = List.of(
+                request("a green square", "euler_ancestral", 1, 9, 7.5, 1),
+                request("a blue triangle", "ddim", 2, 4, 1.0, 1),
+                request("a yellow circle", "heun", 3, 5, 3.0, 1),
+                request("a white square", "unipc", 4, 12, 5.0, 1),
+                request("a black triangle", "lms_karras", 5, 6, 2.0, 1),
+                request("a purple circle", "dpmpp_2m_sde", 6, 7, 5.0, 1),
+                request("an orange square", "euler", 7, 3, 9.0, 1));
+        List<String> ids = new ArrayList<>();
+        for (GenerationRequest mate : mates.subList(0, 3)) {
+            ids.add(submit(jobs, mate));
+        }
+        String watchedId = submit(jobs, watched);
+        for (GenerationRequest mate : mates.subList(3, mates.size())) {
+            ids.add(submit(jobs, mate));
+        }
+        StepBatcher batcher = batcher(jobs, 8);
+        for (int i = 0; i < 8; i++) {
+            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+        }
+        assertThat(batcher.hasRoom()).isFalse();
+        drain(batcher);
+
+        assertThat(unetCalls.get(0)).as("images in the first call").isEqualTo(9);
+        for (String id : ids) {
+            assertThat(job(id).status()).isEqualTo(JobStatus.SUCCEEDED);
+        }
+        List<JobImage> batched = job(watchedId).images();
+        List<JobImage> single = alone(watched);
+        assertThat(batched).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(maxLevelDifference(batched.get(i).png(), single.get(i).png())).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void jobsJoinBetweenStepsAndLeaveWhenDoneWithTheirOwnProgressAndPreviews() throws Exception {
+        GenerationRequest late = request("a blue triangle", "euler", 9, 3, 5.0, 1);
+        String first = submit(jobs, request("a red circle", "ddim", 8, 4, 5.0, 1));
+        StepBatcher batcher = batcher(jobs, 8);
+        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.step();
+        batcher.step();
+        String second = submit(jobs, late);
+        assertThat(job(second).status()).isEqualTo(JobStatus.QUEUED);
+        List<JobEvent> events = Collections.synchronizedList(new ArrayList<>());
+        try (AutoCloseable listening = jobs.subscribe(second, events::add)) {
+            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+            drain(batcher);
+        }
+
+        assertThat(unetCalls).containsExactly(1, 1, 2, 2, 1);
+        assertThat(job(first).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job(second).status()).isEqualTo(JobStatus.SUCCEEDED);
+        List<JobEvent> progress = events.stream().filter(e -> e.type().equals(JobEvent.PROGRESS)).toList();
+        assertThat(progress).extracting(e -> e.job().step()).containsExactly(1, 2, 3);
+        // previews every 2 steps (this batcher's setting), none with the last step
+        assertThat(progress).extracting(e -> e.preview() != null).containsExactly(false, true, false);
+        assertThat(events.get(events.size() - 1).type()).isEqualTo("succeeded");
+        assertThat(maxLevelDifference(job(second).images().get(0).png(), alone(late).get(0).png()))
+                .as("a job that joins a running group comes out as alone").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aJobThatFailsEndsAloneAndItsBatchMatesFinishAsAlone() throws Exception {
+        GenerationRequest healthy = request("a green square", "dpmpp_2m", 5, 4, 5.0, 1);
+        String broken = submit(jobs, request("infinite guidance", "ddim", 1, 4, Double.POSITIVE_INFINITY, 1));
+        String unknownScheduler = submit(jobs, request("no such sampler", "no_such_sampler", 2, 4, 5.0, 1));
+        String fine = submit(jobs, healthy);
+        StepBatcher batcher = batcher(jobs, 8);
+        for (int i = 0; i < 3; i++) {
+            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+        }
+        drain(batcher);
+
+        assertThat(job(unknownScheduler).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(unknownScheduler).error().title()).isEqualTo("Invalid generation request");
+        assertThat(job(broken).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(broken).error().detail()).contains("NaN or infinite");
+        assertThat(unetCalls).as("the broken job shared the first call, then left").containsExactly(2, 1, 1, 1);
+        assertThat(job(fine).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(maxLevelDifference(job(fine).images().get(0).png(), alone(healthy).get(0).png()))
+                .isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void cancellationTimeoutAndShutdownEndOnlyTheJobsTheyConcern() throws Exception {
+        String cancelled = submit(jobs, request("cancelled", "ddim", 1, 6, 5.0, 1));
+        String timedOut = submit(jobs, request("timed out", "ddim", 2, 6, 5.0, 1));
+        StepBatcher batcher = batcher(jobs, 8);
+        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        clock.advance(Duration.ofSeconds(5));
+        String aborted = submit(jobs, request("aborted", "ddim", 3, 6, 5.0, 1));
+        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.step();
+
+        jobs.cancel(cancelled);
+        batcher.step();
+        assertThat(job(cancelled).status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(job(cancelled).step()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(6));  // past the 10 s limit of the jobs started 11 s ago, not the third
+        batcher.step();
+        assertThat(job(timedOut).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(timedOut).error().title()).isEqualTo("Job timed out");
+        assertThat(job(aborted).status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(job(aborted).step()).isEqualTo(3);
+
+        aborting.set(true);
+        batcher.step();
+        assertThat(job(aborted).status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job(aborted).error().title()).isEqualTo("Service shutting down");
+        assertThat(batcher.isEmpty()).isTrue();
+        assertThat(unetCalls).as("an ended job leaves before the next call").containsExactly(3, 2, 1);
+    }
+
+    @Test
+    void aJobOfAnotherSizeWaitsQueuedUntilTheGroupDrainsAndLaterJobsDoNotOvertakeIt() throws Exception {
+        clock.useSystemTime();
+        String running = submit(jobs, request("a long one", "ddim", 1, 12, 5.0, 1));
+        String otherSize = submit(jobs, GenerationRequest.txt2img("wide", "", 96, 64, 2, 5.0, "ddim", 2, 1));
+        String behind = submit(jobs, request("fits the first group", "ddim", 3, 2, 5.0, 1));
+        AtomicBoolean stopping = new AtomicBoolean();
+        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs, Duration.ofMillis(5), stopping::get, () -> { },
+                () -> { });
+        Thread thread = new Thread(worker, "test-worker");
+        thread.start();
+        try {
+            for (String id : List.of(running, otherSize, behind)) {
+                assertThat(jobs.await(id, Duration.ofMinutes(1)).orElseThrow().status())
+                        .isEqualTo(JobStatus.SUCCEEDED);
+            }
+        } finally {
+            stopping.set(true);
+            thread.join(Duration.ofSeconds(10).toMillis());
+        }
+
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(job(otherSize).startedAt()).as("shown running only once it runs")
+                .isAfterOrEqualTo(job(running).finishedAt());
+        assertThat(job(behind).startedAt()).isAfterOrEqualTo(job(otherSize).startedAt());
+        assertThat(unetCalls).as("every call holds one job: no job overtook the one of another size")
+                .containsOnly(1);
+    }
+
+    /** The largest difference of any colour channel of any pixel, in levels 0..255. */
+    private static int maxLevelDifference(byte[] pngA, byte[] pngB) {
+        BufferedImage a = read(pngA);
+        BufferedImage b = read(pngB);
+        assertThat(b.getWidth()).isEqualTo(a.getWidth());
+        assertThat(b.getHeight()).isEqualTo(a.getHeight());
+        int max = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int pa = a.getRGB(x, y);
+                int pb = b.getRGB(x, y);
+                for (int shift = 0; shift < 24; shift += 8) {
+                    max = Math.max(max, Math.abs(((pa >> shift) & 0xff) - ((pb >> shift) & 0xff)));
+                }
+            }
+        }
+        return max;
+    }
+
+    private static BufferedImage read(byte[] png) {
+        try {
+            return ImageIO.read(new ByteArrayInputStream(png));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A clock the test moves by hand, for job deadlines; or the system clock where threads race it. */
+    private static final class SettableClock extends Clock {
+
+        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        private volatile boolean system;
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        void useSystemTime() {
+            system = true;
+        }
+
+        @Override
+        public Instant instant() {
+            return system ? Instant.now() : now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}
