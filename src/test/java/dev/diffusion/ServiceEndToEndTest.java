@@ -20,9 +20,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The whole path over real HTTP: request, queue, worker, DJL pipeline, PNG, events, cancellation, metrics. */
+/** The whole path over real HTTP on the bundled model: request, queue, worker, DJL pipeline, PNG, events, cancellation, metrics. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "diffusion.bundled-model=src/test/resources/models/tiny",
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
     "diffusion.workers.preview-every=2"})

@@ -34,12 +34,20 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, message());
-            problem.setTitle("Request body too large");
             response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             // the client may still be sending: tell it the connection ends here rather than drain its body
             response.setHeader("Connection", "close");
+            String path = request.getRequestURI().substring(request.getContextPath().length());
+            if (path.equals(OpenAiImagesController.PATH)) {
+                // OpenAI's clients expect their own error shape
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                JSON.writeValue(response.getOutputStream(),
+                        OpenAiError.of(message(), OpenAiErrorHandler.INVALID_REQUEST, null, null));
+                return;
+            }
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, message());
+            problem.setTitle("Request body too large");
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             JSON.writeValue(response.getOutputStream(), problem);
             return;
         }

@@ -6,7 +6,9 @@ import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -44,26 +46,43 @@ public class JobEventStreams implements DisposableBean {
         SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
         Stream stream = new Stream(emitter);
         try {
-            AutoCloseable subscription = jobs.subscribe(jobId, stream::enqueue);
+            AutoCloseable subscription = jobs.subscribe(jobId, stream::live);
             stream.onEnd(subscription);
         } catch (RuntimeException e) {
             emitter.completeWithError(e);
             return emitter;
         }
-        // what has happened so far, after subscribing so that nothing falls between (a repeat is harmless)
-        jobs.find(jobId).ifPresent(job -> {
-            stream.enqueue(new JobEvent(JobEvent.QUEUED, job, null));
-            if (job.status() != JobStatus.QUEUED) {
-                stream.enqueue(new JobEvent(JobEvent.STARTED, job, null));
-            }
-            if (job.step() > 0) {
-                stream.enqueue(new JobEvent(JobEvent.PROGRESS, job, null));
-            }
-            if (job.status().finished()) {
-                stream.enqueue(JobEvent.finished(job));
-            }
-        });
+        // what has happened so far, after subscribing so that nothing falls between
+        stream.replay(jobs.find(jobId).orElse(null));
         return emitter;
+    }
+
+    /** The events that tell a new client how {@code job} got to where it is now. */
+    private static List<JobEvent> history(Job job) {
+        List<JobEvent> events = new ArrayList<>();
+        events.add(new JobEvent(JobEvent.QUEUED, job, null));
+        if (job.status() != JobStatus.QUEUED) {
+            events.add(new JobEvent(JobEvent.STARTED, job, null));
+        }
+        if (job.step() > 0) {
+            events.add(new JobEvent(JobEvent.PROGRESS, job, null));
+        }
+        if (job.status().finished()) {
+            events.add(JobEvent.finished(job));
+        }
+        return events;
+    }
+
+    /**
+     * Whether {@code later} is a state of the job past {@code earlier}: a further status (in {@link JobStatus}'s order:
+     * queued, running, then the endings), or a further step.
+     */
+    private static boolean isPast(Job later, Job earlier) {
+        if (earlier.status().finished()) {
+            return false;
+        }
+        return later.status() == earlier.status() ? later.step() > earlier.step()
+                : later.status().ordinal() > earlier.status().ordinal();
     }
 
     private Object data(JobEvent event) {
@@ -90,12 +109,32 @@ public class JobEventStreams implements DisposableBean {
         private final AtomicBoolean draining = new AtomicBoolean();
         private final AtomicBoolean ended = new AtomicBoolean();
         private volatile AutoCloseable subscription;
+        /** Live events that came while the history was being read; null once it has been queued. */
+        private List<JobEvent> heldLive = new ArrayList<>();
 
         Stream(SseEmitter emitter) {
             this.emitter = emitter;
             emitter.onCompletion(this::end);
             emitter.onTimeout(this::end);
             emitter.onError(error -> end());
+        }
+
+        /** A live event of the job; held back until the history has been queued, so that it keeps its place. */
+        synchronized void live(JobEvent event) {
+            if (heldLive != null) {
+                heldLive.add(event);
+            } else {
+                enqueue(event);
+            }
+        }
+
+        /** Queues the history of {@code job} (null: gone), then the held live events that came after it. */
+        synchronized void replay(Job job) {
+            if (job != null) {
+                history(job).forEach(this::enqueue);
+                heldLive.stream().filter(event -> isPast(event.job(), job)).forEach(this::enqueue);
+            }
+            heldLive = null;
         }
 
         void onEnd(AutoCloseable handle) {

@@ -120,6 +120,11 @@ public class JobService {
         refusing = true;
     }
 
+    /** {@link #submit} takes jobs again (the workers have started). */
+    public void acceptNewJobs() {
+        refusing = false;
+    }
+
     // ---- the worker's side ----
 
     /** The next job to run, marked running; waits up to {@code poll} for one. Jobs cancelled while queued are skipped. */

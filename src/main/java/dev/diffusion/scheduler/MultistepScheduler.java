@@ -309,21 +309,10 @@ abstract class MultistepScheduler implements Scheduler {
         return value;
     }
 
-    /**
-     * The position of {@code timestep} in the schedule; when it appears twice, the second, so that a run started
-     * part-way does not skip a sigma; when absent, the last.
-     */
+    /** The position of {@code timestep} in the schedule; when absent, the last (as diffusers). */
     private int indexForTimestep(double timestep) {
-        int first = -1;
-        for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] == timestep) {
-                if (first >= 0) {
-                    return i;
-                }
-                first = i;
-            }
-        }
-        return first >= 0 ? first : timesteps.length - 1;
+        int index = SigmaMath.indexOfTimestep(timesteps, timestep);
+        return index >= 0 ? index : timesteps.length - 1;
     }
 
     private void requireTimesteps() {

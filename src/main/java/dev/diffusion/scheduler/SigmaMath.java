@@ -106,4 +106,21 @@ public final class SigmaMath {
         w = Math.max(0, Math.min(1, w));
         return (1 - w) * low + w * high;
     }
+
+    /**
+     * Where {@code timestep} is in a run's timesteps, as diffusers' {@code index_for_timestep}: its second place when
+     * it has two (Heun, or img2img starting part-way), so that no sigma is skipped; -1 when absent.
+     */
+    public static int indexOfTimestep(double[] timesteps, double timestep) {
+        int first = -1;
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == timestep) {
+                if (first >= 0) {
+                    return i;
+                }
+                first = i;
+            }
+        }
+        return first;
+    }
 }

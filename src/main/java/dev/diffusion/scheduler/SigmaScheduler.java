@@ -144,20 +144,11 @@ abstract class SigmaScheduler implements Scheduler {
         return Vectors.combine(1 / sigma, sample, -1 / sigma, x0);
     }
 
-    /** Where {@code timestep} is in the run; its second place if it has two (Heun), so that no sigma is skipped. */
     private int indexForTimestep(double timestep) {
-        int first = -1;
-        for (int i = 0; i < timesteps.length; i++) {
-            if (timesteps[i] == timestep) {
-                if (first >= 0) {
-                    return i;
-                }
-                first = i;
-            }
-        }
-        if (first < 0) {
+        int index = SigmaMath.indexOfTimestep(timesteps, timestep);
+        if (index < 0) {
             throw new IllegalArgumentException("timestep " + timestep + " is not one of this run's timesteps");
         }
-        return first;
+        return index;
     }
 }

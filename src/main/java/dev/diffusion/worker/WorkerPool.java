@@ -67,6 +67,11 @@ public class WorkerPool implements SmartLifecycle {
 
     @Override
     public void start() {
+        // a stopped pool may be started again (Spring restarts paused contexts): begin from a clean state
+        stopping = false;
+        aborting = false;
+        threads.clear();
+        jobs.acceptNewJobs();
         for (Device device : Devices.resolve(settings.devices())) {
             Map<String, DiffusionPipeline> pipelines = new LinkedHashMap<>();
             for (ModelFolder folder : catalog.folders()) {

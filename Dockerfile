@@ -1,0 +1,101 @@
+# syntax=docker/dockerfile:1
+#
+# diffusion-service image, CPU (default) or CUDA 12.8:
+#   docker build -t diffusion-service .
+#   docker build --build-arg FLAVOR=cu128 -t diffusion-service:cuda .
+# Needs BuildKit (the default builder of Docker 23 and later), which builds only the stages FLAVOR uses.
+#
+# Both flavors hand libtorch to DJL the same way: PYTORCH_LIBRARY_PATH names a folder holding libtorch.so,
+# and DJL's LibUtils looks there before it looks at the pytorch-native-cpu jar on the classpath, so that
+# jar stays in the image unused. PYTORCH_VERSION and PYTORCH_FLAVOR tell DJL which JNI library to take
+# from the pytorch-jni jar (it carries cpu and cu128 for linux-x86_64), so nothing is downloaded at run time.
+
+ARG FLAVOR=cpu
+
+# ---- the jar, split into Spring Boot's layers so that a code change rebuilds only the small top layer
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /build
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+COPY src/ src/
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -DskipTests package \
+ && cp target/diffusion-service-*.jar application.jar \
+ && java -Djarmode=tools -jar application.jar extract --layers --destination extracted
+
+# ---- CPU libtorch: the libraries inside the pytorch-native-cpu jar, unpacked once here instead of at
+# every container start (DJL would otherwise copy ~450 MB into its cache on each new container)
+FROM build AS libtorch-cpu
+RUN mkdir -p /opt/libtorch /tmp/native && cd /tmp/native \
+ && jar xf /build/extracted/dependencies/lib/pytorch-native-cpu-*.jar pytorch/cpu/linux-x86_64 \
+ && mv pytorch/cpu/linux-x86_64 /opt/libtorch/lib
+
+# ---- CUDA libtorch 2.7.1 for CUDA 12.8, fetched when the image is built
+FROM eclipse-temurin:17-jdk AS libtorch-cu128
+ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/cu128/libtorch-cxx11-abi-shared-with-deps-2.7.1%2Bcu128.zip
+# optional: the archive's SHA-256, checked when given
+ARG LIBTORCH_SHA256=""
+RUN apt-get update && apt-get install -y --no-install-recommends unzip && rm -rf /var/lib/apt/lists/*
+# DJL loads every file of the folder as a shared library, so only the .so files may stay (the archive
+# also holds static .a libraries)
+RUN curl -fsSL -o /tmp/libtorch.zip "$LIBTORCH_URL" \
+ && if [ -n "$LIBTORCH_SHA256" ]; then echo "$LIBTORCH_SHA256  /tmp/libtorch.zip" | sha256sum -c -; fi \
+ && unzip -q /tmp/libtorch.zip 'libtorch/lib/*' -d /opt \
+ && rm /tmp/libtorch.zip \
+ && find /opt/libtorch/lib -type f ! -name '*.so*' -delete
+
+# ---- runtime bases
+FROM eclipse-temurin:17-jre AS runtime-cpu
+COPY --from=libtorch-cpu /opt/libtorch/lib /opt/libtorch/lib
+
+# The NVIDIA container runtime mounts the driver; this base brings the CUDA runtime (libcudart), through
+# which DJL counts the GPUs. DJL asks for "libcudart.so", which only CUDA's -devel images link, so link it.
+FROM nvidia/cuda:12.8.1-base-ubuntu24.04 AS runtime-cu128
+ENV JAVA_HOME=/opt/java/openjdk
+ENV PATH=/opt/java/openjdk/bin:$PATH
+COPY --from=eclipse-temurin:17-jre /opt/java/openjdk /opt/java/openjdk
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+ && ln -sf libcudart.so.12 /usr/local/cuda/lib64/libcudart.so
+COPY --from=libtorch-cu128 /opt/libtorch/lib /opt/libtorch/lib
+
+# ---- the image
+FROM runtime-${FLAVOR}
+ARG FLAVOR
+# the health check below needs curl; fail the build, not the container, if a base image drops it
+RUN curl --version > /dev/null \
+ && useradd --uid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin app \
+ && mkdir -p /app/models /app/cache \
+ && chown app /app/models /app/cache
+WORKDIR /app
+COPY --from=build /build/extracted/dependencies/ ./
+COPY --from=build /build/extracted/spring-boot-loader/ ./
+COPY --from=build /build/extracted/snapshot-dependencies/ ./
+COPY --from=build /build/extracted/application/ ./
+COPY src/main/models/shapes/ /app/bundled/shapes/
+
+# Spring binds DIFFUSION_BUNDLEDMODEL to diffusion.bundled-model and DIFFUSION_MODELSDIR to diffusion.models-dir.
+# libtorch: AVX2 kernels (AVX-512 ones gave intermittent NaN on AMD EPYC, see README), quiet logs, no usage
+# reports, no downloads (DJL_OFFLINE is the environment form of ai.djl.offline, which the service also sets).
+# DJL unpacks its JNI libraries into DJL_CACHE_DIR at start, so it must be writable.
+# JVM: the heap gets a share of the container's memory and leaves the rest to libtorch, whose tensors live
+# outside it; an OutOfMemoryError ends the process so that Docker or Kubernetes restarts it.
+ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
+    DIFFUSION_MODELSDIR=/app/models \
+    PYTORCH_LIBRARY_PATH=/opt/libtorch/lib \
+    PYTORCH_VERSION=2.7.1 \
+    PYTORCH_FLAVOR=${FLAVOR} \
+    DJL_CACHE_DIR=/app/cache \
+    DJL_OFFLINE=true \
+    ONEDNN_MAX_CPU_ISA=AVX2 \
+    TORCH_CPP_LOG_LEVEL=ERROR \
+    OPT_OUT_TRACKING=true \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError"
+
+VOLUME /app/models
+EXPOSE 8080
+USER 10001
+
+# readiness is UP only once every model is loaded and warmed up, which takes a while on a CPU
+HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
+    CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1
+
+ENTRYPOINT ["java", "-jar", "application.jar"]

@@ -1,0 +1,198 @@
+package dev.diffusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * The web page at {@code /} in headless Chromium: fill the form, generate, follow the progress, see the image. Uses
+ * Debian's chromium and chromedriver (never a Selenium Manager download) and skips where they are not installed.
+ */
+@TinyModelService
+class PlaygroundBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOT = Path.of("target", "playground.png");
+
+    @LocalServerPort
+    int port;
+
+    private static ChromeDriver browser;
+    private static WebDriverWait wait;
+
+    @BeforeAll
+    static void openBrowser(@TempDir Path profile) {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,1000");
+        // naming the driver executable keeps Selenium Manager from looking for (or downloading) one
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofMinutes(1), Duration.ofMillis(50));
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @BeforeEach
+    void openThePage() {
+        browser.get("http://localhost:" + port + "/");
+        // the form is ready once the models and schedulers have been loaded into it
+        wait.until(ExpectedConditions.attributeToBeNotEmpty(browser.findElement(By.id("steps")), "value"));
+    }
+
+    @Test
+    void generatesFromTheFormAndShowsTheImageWithItsParameters() throws Exception {
+        assertThat(new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getText()).isEqualTo("tiny");
+        assertThat(new Select(browser.findElement(By.id("scheduler"))).getFirstSelectedOption().getText())
+                .isEqualTo("ddim");
+        type("prompt", "a large red circle on a blue background");
+        new Select(browser.findElement(By.id("scheduler"))).selectByVisibleText("euler");
+        type("steps", "12");
+        browser.findElement(By.id("dice")).click();
+        String seed = browser.findElement(By.id("seed")).getDomProperty("value");
+        assertThat(seed).matches("\\d+");
+
+        browser.findElement(By.id("generate")).click();
+        WebElement image = waitForImage();
+
+        assertThat(script("return arguments[0].naturalWidth", image)).isEqualTo(64L);
+        String params = browser.findElement(By.cssSelector("#gallery .params")).getText();
+        assertThat(params).contains("a large red circle on a blue background", "euler", "64 × 64", seed);
+        // the progress bar ran to the end and showed previews (preview-every=2) while the job ran
+        WebElement progress = browser.findElement(By.id("job-progress"));
+        assertThat(progress.getDomProperty("value")).isEqualTo("12");
+        assertThat(browser.findElement(By.id("job-preview")).getDomAttribute("src")).startsWith("data:image/png;base64,");
+        assertThat(image.getDomAttribute("src")).startsWith("/jobs/");
+        assertThat(browser.findElement(By.cssSelector("#gallery a[download]")).getDomAttribute("href"))
+                .isEqualTo(image.getDomAttribute("src"));
+
+        browser.findElement(By.cssSelector("#gallery .copy-curl")).click();
+        wait.until(ExpectedConditions.textMatches(By.cssSelector("#gallery .copied"), Pattern.compile(".+")));
+        String curl = (String) script("return document.querySelector('#gallery .curl code').textContent");
+        assertThat(curl).contains("/generate?wait=true", "\"seed\":" + seed, "\"scheduler\":\"euler\"",
+                "\"steps\":12", "Accept: image/png");
+
+        script("window.scrollTo(0, 0)");
+        Files.createDirectories(SCREENSHOT.getParent());
+        Files.write(SCREENSHOT, browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void showsTheServicesFieldErrorsNextToTheFields() {
+        type("prompt", "a blue square");
+        type("steps", "1000");
+        type("width", "50");
+
+        browser.findElement(By.id("generate")).click();
+
+        WebElement stepsError = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector(".field[data-field='steps'] .error")));
+        assertThat(stepsError.getText()).isEqualTo("must be between 1 and 150");
+        assertThat(browser.findElement(By.cssSelector(".field[data-field='width'] .error")).getText())
+                .isEqualTo("must be a positive multiple of 32");
+        assertThat(browser.findElement(By.id("steps")).getDomAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.findElement(By.id("steps")).getDomAttribute("aria-describedby")).isEqualTo("error-steps");
+        assertThat(browser.findElements(By.cssSelector("#gallery img"))).isEmpty();
+
+        type("steps", "2");
+        type("width", "64");
+        browser.findElement(By.id("generate")).click();
+        waitForImage();
+        assertThat(browser.findElements(By.cssSelector(".field .error"))).isEmpty();
+    }
+
+    @Test
+    void startsFromAnUploadedImage(@TempDir Path files) throws Exception {
+        Path start = files.resolve("start.png");
+        BufferedImage picture = new BufferedImage(48, 48, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = picture.createGraphics();
+        g.setColor(Color.BLUE);
+        g.fillRect(0, 0, 48, 48);
+        g.setColor(Color.YELLOW);
+        g.fillOval(8, 8, 32, 32);
+        g.dispose();
+        ImageIO.write(picture, "png", start.toFile());
+        type("prompt", "a yellow circle");
+        assertThat(browser.findElement(By.id("strength")).isEnabled()).isFalse();
+
+        browser.findElement(By.id("init_image")).sendKeys(start.toAbsolutePath().toString());
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("strength")));
+        browser.findElement(By.id("generate")).click();
+
+        waitForImage();
+        assertThat(browser.findElement(By.cssSelector("#gallery .params")).getText())
+                .contains("start.png, strength 0.8");
+        assertThat((String) script("return document.querySelector('#gallery .curl code').textContent"))
+                .contains("\"init_image\":\"'\"$(base64 -w0 'start.png')\"'\"", "\"strength\":0.8");
+    }
+
+    @Test
+    void aRunningJobCanBeCancelled() {
+        type("prompt", "a long one");
+        type("steps", "150");
+        type("num_images", "8");
+
+        browser.findElement(By.id("generate")).click();
+        wait.until(ExpectedConditions.textMatches(By.id("job-status"), Pattern.compile("^Step ")));
+        browser.findElement(By.id("cancel")).click();
+
+        wait.until(ExpectedConditions.textToBe(By.id("job-status"), "Cancelled"));
+        assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("generate")).isEnabled()).isTrue();
+        assertThat(browser.findElements(By.cssSelector("#gallery img"))).isEmpty();
+    }
+
+    private WebElement waitForImage() {
+        return wait.until(driver -> {
+            WebElement image = driver.findElements(By.cssSelector("#gallery img")).stream().findFirst().orElse(null);
+            boolean loaded = image != null
+                    && Boolean.TRUE.equals(script("return arguments[0].complete && arguments[0].naturalWidth > 0", image));
+            return loaded ? image : null;
+        });
+    }
+
+    private void type(String id, String text) {
+        WebElement field = browser.findElement(By.id(id));
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    private Object script(String code, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(code, args);
+    }
+}
