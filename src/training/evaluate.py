@@ -31,7 +31,7 @@ def random_prompts(rng, n):
     bg_named = np.zeros(n, dtype=bool)
     for i in range(n):
         text = shapes_data.caption(rng, attrs["color"][i], attrs["bg"][i], attrs["shape"][i], attrs["size"][i],
-                                   allow_empty=False)
+                                   allow_empty=False, template_weights=(1 / 3, 1 / 3, 1 / 3))
         prompts.append(text)
         named_size[i] = any(f" {s} " in f" {text} " for s in shapes_data.SIZES)
         bg_named[i] = "background" in text

@@ -21,22 +21,33 @@ def group_norm(channels):
 
 
 class ResBlock(nn.Module):
-    """GroupNorm-SiLU-conv twice, with an optional embedding added between (SD's ResnetBlock2D)."""
+    """GroupNorm-SiLU-conv twice with the embedding between (SD's ResnetBlock2D).
 
-    def __init__(self, in_ch, out_ch, emb_dim=0):
+    With scale_shift the embedding scales and shifts the second GroupNorm's output per channel
+    (diffusers' resnet_time_scale_shift="scale_shift"), which lets the pooled text steer whole-image
+    properties such as the background colour more directly than an added bias.
+    """
+
+    def __init__(self, in_ch, out_ch, emb_dim=0, scale_shift=False):
         super().__init__()
+        self.scale_shift = scale_shift
         self.norm1 = group_norm(in_ch)
         self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
-        self.emb_proj = nn.Linear(emb_dim, out_ch) if emb_dim else None
+        self.emb_proj = nn.Linear(emb_dim, out_ch * (2 if scale_shift else 1)) if emb_dim else None
         self.norm2 = group_norm(out_ch)
         self.conv2 = nn.Conv2d(out_ch, out_ch, 3, padding=1)
         self.skip = nn.Conv2d(in_ch, out_ch, 1) if in_ch != out_ch else nn.Identity()
 
     def forward(self, x, emb=None):
         h = self.conv1(F.silu(self.norm1(x)))
-        if self.emb_proj is not None:
-            h = h + self.emb_proj(F.silu(emb))[:, :, None, None]
-        h = self.conv2(F.silu(self.norm2(h)))
+        if self.emb_proj is None:
+            h = self.norm2(h)
+        elif self.scale_shift:
+            scale, shift = self.emb_proj(F.silu(emb))[:, :, None, None].chunk(2, dim=1)
+            h = self.norm2(h) * (1 + scale) + shift
+        else:
+            h = self.norm2(h + self.emb_proj(F.silu(emb))[:, :, None, None])
+        h = self.conv2(F.silu(h))
         return self.skip(x) + h
 
 
@@ -168,7 +179,7 @@ class UNet(nn.Module):
     """SD's UNet2DConditionModel in miniature: (sample [B,4,h,w], timestep [B], context [B,77,D]) -> eps."""
 
     def __init__(self, context_dim, channels=(64, 128, 128), attention=(False, True, True),
-                 blocks_per_level=2, heads=4, in_channels=4, pooled_text=True):
+                 blocks_per_level=2, heads=4, in_channels=4, pooled_text=True, scale_shift=False):
         super().__init__()
         self.time_dim = channels[0]
         emb_dim = channels[0] * 4
@@ -183,22 +194,22 @@ class UNet(nn.Module):
         ch = channels[0]
         for level, out_ch in enumerate(channels):
             for _ in range(blocks_per_level):
-                self.down.append(UNetLayer(ch, out_ch, emb_dim, context_dim, heads, attention[level]))
+                self.down.append(UNetLayer(ch, out_ch, emb_dim, context_dim, heads, attention[level], scale_shift))
                 ch = out_ch
                 skip_channels.append(ch)
             if level < len(channels) - 1:
                 self.down.append(Downsample(ch))
                 skip_channels.append(ch)
 
-        self.mid = nn.ModuleList([UNetLayer(ch, ch, emb_dim, context_dim, heads, True),
-                                  UNetLayer(ch, ch, emb_dim, context_dim, heads, False)])
+        self.mid = nn.ModuleList([UNetLayer(ch, ch, emb_dim, context_dim, heads, True, scale_shift),
+                                  UNetLayer(ch, ch, emb_dim, context_dim, heads, False, scale_shift)])
 
         self.up = nn.ModuleList()
         for level in reversed(range(len(channels))):
             out_ch = channels[level]
             for _ in range(blocks_per_level + 1):
                 self.up.append(UNetLayer(ch + skip_channels.pop(), out_ch, emb_dim, context_dim, heads,
-                                         attention[level]))
+                                         attention[level], scale_shift))
                 ch = out_ch
             if level > 0:
                 self.up.append(Upsample(ch))
@@ -228,9 +239,9 @@ class UNet(nn.Module):
 
 
 class UNetLayer(nn.Module):
-    def __init__(self, in_ch, out_ch, emb_dim, context_dim, heads, attention):
+    def __init__(self, in_ch, out_ch, emb_dim, context_dim, heads, attention, scale_shift=False):
         super().__init__()
-        self.res = ResBlock(in_ch, out_ch, emb_dim)
+        self.res = ResBlock(in_ch, out_ch, emb_dim, scale_shift)
         self.attn = SpatialTransformer(out_ch, context_dim, heads) if attention else None
 
     def forward(self, x, emb, context):

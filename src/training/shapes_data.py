@@ -18,6 +18,7 @@ SIZES = ["small", "large"]
 SIZE_RANGES = {"small": (0.32, 0.40), "large": (0.58, 0.72)}  # side or diameter, fraction of the width
 CENTER_JITTER = 0.09  # centre within +-9% of the image centre
 EMPTY_CAPTION_RATE = 0.1
+TEMPLATE_WEIGHTS = (0.45, 0.35, 0.2)  # size+colour+shape+bg, colour+shape+bg, colour+shape
 SUPERSAMPLE = 4  # antialiasing: each pixel is the mean of SUPERSAMPLE^2 sub-pixel samples
 
 _PALETTE_ARRAY = np.array([PALETTE[c] for c in COLORS], dtype=np.float32)
@@ -60,12 +61,13 @@ def render(rng, attrs):
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
-def caption(rng, color, bg, shape, size, allow_empty=True):
+def caption(rng, color, bg, shape, size, allow_empty=True, template_weights=TEMPLATE_WEIGHTS):
     """One caption for a scene, in one of the three templates, or '' at EMPTY_CAPTION_RATE."""
     if allow_empty and rng.random() < EMPTY_CAPTION_RATE:
         return ""
     c, b, s, z = COLORS[color], COLORS[bg], SHAPES[shape], SIZES[size]
-    template = rng.integers(0, 3)
+    # the full template most often: it carries size and background, the hardest attributes to learn
+    template = rng.choice(3, p=template_weights)
     if template == 0:
         return f"a {z} {c} {s} on a {b} background"
     if template == 1:

@@ -122,7 +122,8 @@ def train_diffusion(args, latents, attrs, rng, start):
     text_encoder = TextEncoder(tokenizer.grammar_clip_ids(shapes_data.grammar_words()), dim=args.text_dim,
                                layers=args.text_layers, heads=4)
     unet = UNet(context_dim=args.text_dim, channels=args.unet_channels, attention=args.unet_attention,
-                blocks_per_level=args.unet_blocks, heads=4, pooled_text=not args.no_pooled_text)
+                blocks_per_level=args.unet_blocks, heads=4, pooled_text=not args.no_pooled_text,
+                scale_shift=not args.no_scale_shift)
     log(start, f"text encoder {count_parameters(text_encoder)} + UNet {count_parameters(unet)} parameters")
     modules = torch.nn.ModuleDict({"text_encoder": text_encoder, "unet": unet})
     ema = copy.deepcopy(modules).requires_grad_(False)
@@ -187,9 +188,10 @@ def parse_args():
     parser.add_argument("--unet-attention", type=int, nargs="+", default=[0, 1, 1])
     parser.add_argument("--unet-blocks", type=int, default=1)
     parser.add_argument("--no-pooled-text", action="store_true")
-    parser.add_argument("--steps", type=int, default=1600)
+    parser.add_argument("--no-scale-shift", action="store_true", help="add the embedding instead of FiLM")
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=48)
-    parser.add_argument("--lr", type=float, default=6e-4)
+    parser.add_argument("--lr", type=float, default=8e-4)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--ema-decay", type=float, default=0.995)
     parser.add_argument("--min-snr-gamma", type=float, default=5.0)
@@ -242,7 +244,8 @@ def load_checkpoint(args):
     text_encoder = TextEncoder(ClipTokenizer().grammar_clip_ids(shapes_data.grammar_words()), dim=args.text_dim,
                                layers=args.text_layers, heads=4)
     unet = UNet(context_dim=args.text_dim, channels=args.unet_channels, attention=args.unet_attention,
-                blocks_per_level=args.unet_blocks, heads=4, pooled_text=not args.no_pooled_text)
+                blocks_per_level=args.unet_blocks, heads=4, pooled_text=not args.no_pooled_text,
+                scale_shift=not args.no_scale_shift)
     for name, module in (("encoder", encoder), ("decoder", decoder), ("text_encoder", text_encoder), ("unet", unet)):
         module.load_state_dict(state[name])
         module.eval()
