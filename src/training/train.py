@@ -189,7 +189,7 @@ def parse_args():
     parser.add_argument("--unet-blocks", type=int, default=1)
     parser.add_argument("--no-pooled-text", action="store_true")
     parser.add_argument("--no-scale-shift", action="store_true", help="add the embedding instead of FiLM")
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=8e-4)
     parser.add_argument("--warmup", type=int, default=100)

@@ -20,7 +20,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The whole path over real HTTP on the bundled model: request, queue, worker, DJL pipeline, PNG, events, cancellation, metrics. */
+/**
+ * The whole path over real HTTP on the bundled model: request, queue, worker, DJL pipeline, PNG, events, cancellation,
+ * metrics — with the in-memory backend here, and with Redis in {@link RedisServiceEndToEndTest}.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
@@ -34,7 +37,7 @@ class ServiceEndToEndTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private HttpResponse<byte[]> send(String method, String path, String body, String accept) throws Exception {
+    HttpResponse<byte[]> send(String method, String path, String body, String accept) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .timeout(Duration.ofMinutes(2))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
@@ -48,17 +51,17 @@ class ServiceEndToEndTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private JsonNode json(HttpResponse<byte[]> response) {
+    JsonNode json(HttpResponse<byte[]> response) {
         return JSON.readTree(response.body());
     }
 
-    private JsonNode submit(String body) throws Exception {
+    JsonNode submit(String body) throws Exception {
         HttpResponse<byte[]> response = send("POST", "/generate", body, null);
         assertThat(response.statusCode()).isEqualTo(202);
         return json(response);
     }
 
-    private JsonNode awaitFinished(String id) throws Exception {
+    JsonNode awaitFinished(String id) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (System.nanoTime() < deadline) {
             JsonNode job = json(send("GET", "/jobs/" + id, null, null));

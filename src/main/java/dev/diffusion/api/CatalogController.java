@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
 import io.swagger.v3.oas.annotations.Operation;
@@ -12,6 +13,7 @@ import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 
 /** What a request may name: {@code GET /models} and {@code GET /schedulers}. */
+@ServesApi
 @RestController
 @Tag(name = "catalog", description = "Served models and schedulers")
 public class CatalogController {

@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobRequest;
@@ -31,6 +32,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** {@code POST /generate} and the job resources it creates. */
+@ServesApi
 @RestController
 @Tag(name = "generation", description = "Queue generations and follow their jobs")
 public class GenerationController {

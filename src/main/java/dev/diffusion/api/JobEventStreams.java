@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobEvent;
 import dev.diffusion.jobs.JobService;
@@ -25,6 +26,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * Server-sent event streams of jobs. Events are handed to a sender pool, never written on the worker's thread, so a
  * slow client cannot slow a generation; each stream sends in order and ends after the job's last event.
  */
+@ServesApi
 @Component
 public class JobEventStreams implements DisposableBean {
 

@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
@@ -29,6 +30,7 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * tools built on them work with a changed base URL. The request blocks until its job ends; errors are in OpenAI's
  * shape ({@link OpenAiErrorHandler}). An {@code Authorization} header is accepted and not checked.
  */
+@ServesApi
 @RestController
 @Tag(name = "openai", description = "OpenAI-compatible Images API")
 public class OpenAiImagesController {

@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.ServesApi;
 import dev.diffusion.image.ImageDecoder;
 import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.ModelCatalog;
@@ -16,6 +17,7 @@ import org.springframework.stereotype.Component;
  * Checks a request against the served model and {@code diffusion.limits.*}, and fills in every default, the seed
  * included, so that the job records exactly what ran. All field errors are reported together.
  */
+@ServesApi
 @Component
 public class RequestResolver {
 

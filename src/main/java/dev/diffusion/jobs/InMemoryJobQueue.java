@@ -1,29 +1,43 @@
 package dev.diffusion.jobs;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
-/** The single-process queue: a bounded blocking deque. */
+/** The single-process queue: a bounded blocking deque. Nothing outlives the process. */
 public class InMemoryJobQueue implements JobQueue {
 
     private final int capacity;
+    private final Clock clock;
     private final LinkedBlockingDeque<String> waiting;
+    private final Map<String, Instant> queuedAt = new ConcurrentHashMap<>();
 
-    public InMemoryJobQueue(int capacity) {
+    public InMemoryJobQueue(int capacity, Clock clock) {
         this.capacity = capacity;
+        this.clock = clock;
         this.waiting = new LinkedBlockingDeque<>(capacity);
     }
 
     @Override
     public boolean offer(String jobId) {
-        return waiting.offerLast(jobId);
+        queuedAt.put(jobId, clock.instant());
+        if (waiting.offerLast(jobId)) {
+            return true;
+        }
+        queuedAt.remove(jobId);
+        return false;
     }
 
     @Override
     public Optional<String> poll(Duration timeout) throws InterruptedException {
-        return Optional.ofNullable(waiting.pollFirst(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        Optional<String> next = Optional.ofNullable(waiting.pollFirst(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        next.ifPresent(queuedAt::remove);
+        return next;
     }
 
     @Override
@@ -33,7 +47,23 @@ public class InMemoryJobQueue implements JobQueue {
 
     @Override
     public boolean remove(String jobId) {
+        queuedAt.remove(jobId);
         return waiting.remove(jobId);
+    }
+
+    @Override
+    public void acknowledge(String jobId) {
+        // a taken job is already out of the deque
+    }
+
+    @Override
+    public void release(String jobId) {
+        // nothing outlives the process: the caller ends the job instead
+    }
+
+    @Override
+    public boolean durable() {
+        return false;
     }
 
     @Override
@@ -51,6 +81,11 @@ public class InMemoryJobQueue implements JobQueue {
     @Override
     public int depth() {
         return waiting.size();
+    }
+
+    @Override
+    public Optional<Instant> oldestWaitingSince() {
+        return peek().map(queuedAt::get);
     }
 
     @Override

@@ -1,29 +1,12 @@
 package dev.diffusion.jobs;
 
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** In-process publish/subscribe of job events, per job id. Listeners must be quick; they run on the publisher. */
-public class JobEvents {
+/** Publish/subscribe of job events, per job id: in one process, or across processes through Redis. */
+public interface JobEvents {
 
-    private final Map<String, List<Consumer<JobEvent>>> listeners = new ConcurrentHashMap<>();
+    /** Starts listening to one job; closing the returned handle stops it. Listeners must be quick. */
+    AutoCloseable subscribe(String jobId, Consumer<JobEvent> listener);
 
-    /** Starts listening to one job; closing the returned handle stops it. */
-    public AutoCloseable subscribe(String jobId, Consumer<JobEvent> listener) {
-        listeners.computeIfAbsent(jobId, id -> new CopyOnWriteArrayList<>()).add(listener);
-        return () -> listeners.computeIfPresent(jobId, (id, list) -> {
-            list.remove(listener);
-            return list.isEmpty() ? null : list;
-        });
-    }
-
-    public void publish(JobEvent event) {
-        List<Consumer<JobEvent>> forJob = listeners.get(event.job().id());
-        if (forJob != null) {
-            forJob.forEach(listener -> listener.accept(event));
-        }
-    }
+    void publish(JobEvent event);
 }

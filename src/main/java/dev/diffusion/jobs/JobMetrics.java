@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 
 /** The job-level meters of DESIGN.md §6. Tags carry model, scheduler and status, never prompts. */
@@ -14,10 +15,15 @@ public class JobMetrics {
 
     private final MeterRegistry registry;
 
-    public JobMetrics(MeterRegistry registry, JobQueue queue) {
+    public JobMetrics(MeterRegistry registry, JobQueue queue, Clock clock) {
         this.registry = registry;
         Gauge.builder("diffusion.queue.depth", queue, JobQueue::depth)
                 .description("Jobs waiting for a worker")
+                .register(registry);
+        Gauge.builder("diffusion.queue.lag", queue, waiting -> waiting.oldestWaitingSince()
+                        .map(since -> Duration.between(since, clock.instant()).toMillis() / 1000.0).orElse(0.0))
+                .description("How long the oldest waiting job has waited")
+                .baseUnit("seconds")
                 .register(registry);
     }
 

@@ -4,37 +4,42 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The life of a job, for both sides: the API submits, reads, awaits and cancels; workers take jobs, report progress
  * and finish them. Every job ends as succeeded, failed (with a reason) or cancelled, and each change is published as
- * a {@link JobEvent}.
+ * a {@link JobEvent}. A job ends once: the store never changes a finished job, so a job run twice (a durable queue
+ * redelivers the jobs of a worker that died) or cancelled while it ends keeps its first ending.
  */
 public class JobService {
+
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private final JobStore store;
     private final JobQueue queue;
     private final JobEvents events;
     private final JobMetrics metrics;
+    private final CancelRequests cancelRequests;
     private final Clock clock;
-    private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
     private volatile boolean refusing;
 
-    public JobService(JobStore store, JobQueue queue, JobEvents events, JobMetrics metrics, Clock clock) {
+    public JobService(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
+            JobMetrics metrics, Clock clock) {
         this.store = store;
         this.queue = queue;
         this.events = events;
+        this.cancelRequests = cancelRequests;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -52,7 +57,7 @@ public class JobService {
             throw JobRefusedException.queueFull(queue.capacity());
         }
         metrics.submitted(request);
-        events.publish(new JobEvent(JobEvent.QUEUED, job, null));
+        announce(new JobEvent(JobEvent.QUEUED, job, null));
         return job;
     }
 
@@ -78,10 +83,13 @@ public class JobService {
         if (current.isEmpty() || current.get().status().finished()) {
             return current;
         }
-        if (queue.remove(id)) {
-            return finish(id, job -> job.cancelled(clock.instant()));
+        // a waiting job ends here; a worker that takes it later finds it finished and skips it
+        Optional<Job> now = finish(id, job -> job.status() == JobStatus.QUEUED ? job.cancelled(clock.instant()) : job);
+        if (now.isPresent() && now.get().status() == JobStatus.CANCELLED) {
+            queue.remove(id);
+            return now;
         }
-        cancelRequested.add(id);
+        cancelRequests.request(id);
         return store.find(id);
     }
 
@@ -127,7 +135,10 @@ public class JobService {
 
     // ---- the worker's side ----
 
-    /** The next job to run, marked running; waits up to {@code poll} for one. Jobs cancelled while queued are skipped. */
+    /**
+     * The next job to run, marked running; waits up to {@code poll} for one. Jobs that ended while queued (cancelled)
+     * are skipped. A job another worker had started and given up (it died) starts again from its first step.
+     */
     public Optional<Job> takeNext(Duration poll) throws InterruptedException {
         Optional<String> id = queue.poll(poll);
         return id.isEmpty() ? Optional.empty() : start(id.get());
@@ -157,21 +168,21 @@ public class JobService {
     private Optional<Job> start(String id) {
         Optional<Job> started = store.update(id, job -> job.started(clock.instant()))
                 .filter(job -> job.status() == JobStatus.RUNNING);
-        started.ifPresent(job -> {
+        started.ifPresentOrElse(job -> {
             metrics.started(job);
-            events.publish(new JobEvent(JobEvent.STARTED, job, null));
-        });
+            announce(new JobEvent(JobEvent.STARTED, job, null));
+        }, () -> queue.acknowledge(id));
         return started;
     }
 
     public boolean cancelRequested(String id) {
-        return cancelRequested.contains(id);
+        return cancelRequests.requested(id);
     }
 
     public void progress(String id, int step, int totalSteps, byte[] preview) {
         store.update(id, job -> job.progressed(step, totalSteps))
                 .filter(job -> !job.status().finished())
-                .ifPresent(job -> events.publish(new JobEvent(JobEvent.PROGRESS, job, preview)));
+                .ifPresent(job -> announce(new JobEvent(JobEvent.PROGRESS, job, preview)));
     }
 
     public void succeed(String id, List<JobImage> images) {
@@ -186,8 +197,31 @@ public class JobService {
         finish(id, job -> job.cancelled(clock.instant()));
     }
 
-    /** Ends every job still waiting, e.g. at shutdown, with {@code reason}; returns how many. */
+    /**
+     * This process stops running the job before its end (shutdown): a durable queue keeps it for another worker,
+     * which starts it again; otherwise it fails with {@code reason}.
+     */
+    public void giveUp(String id, JobError reason) {
+        if (queue.durable()) {
+            queue.release(id);
+        } else {
+            fail(id, reason);
+        }
+    }
+
+    /** This process stops holding the job, which it could not end (its store failed); a durable queue redelivers it. */
+    public void release(String id) {
+        queue.release(id);
+    }
+
+    /**
+     * At shutdown: ends every job still waiting with {@code reason}; returns how many. Jobs in a durable queue stay
+     * queued for the other workers instead.
+     */
     public int failWaiting(JobError reason) throws InterruptedException {
+        if (queue.durable()) {
+            return 0;
+        }
         int count = 0;
         for (Optional<String> id = queue.poll(Duration.ZERO); id.isPresent(); id = queue.poll(Duration.ZERO)) {
             fail(id.get(), reason);
@@ -201,17 +235,36 @@ public class JobService {
         return store.evictFinishedBefore(clock.instant().minus(ttl));
     }
 
-    private Optional<Job> finish(String id, UnaryOperator<Job> change) {
-        AtomicBoolean endedHere = new AtomicBoolean();
-        Optional<Job> finished = store.update(id, job -> {
-            endedHere.set(true);  // the store calls this only while the job is unfinished
-            return change.apply(job);
-        });
-        cancelRequested.remove(id);
-        if (endedHere.get() && finished.isPresent()) {
-            metrics.finished(finished.get());
-            events.publish(JobEvent.finished(finished.get()));
+    /**
+     * Applies {@code change} to an unfinished job; if that ends the job, counts and announces it. The queue forgets a
+     * finished job only after its outcome is stored, so that a crash in between means a redelivery, never a loss.
+     */
+    /** Events are news: one that cannot be sent (Redis lost, say) does not undo or stop the change it tells of. */
+    private void announce(JobEvent event) {
+        try {
+            events.publish(event);
+        } catch (RuntimeException e) {
+            log.warn("could not announce {} of job {}: {}", event.type(), event.job().id(), e.toString());
         }
-        return finished;
+    }
+
+    private Optional<Job> finish(String id, UnaryOperator<Job> change) {
+        AtomicReference<Job> produced = new AtomicReference<>();
+        Optional<Job> after = store.update(id, job -> {
+            Job next = change.apply(job);
+            produced.set(next);
+            return next;
+        });
+        // the store returns the very snapshot the change made only when that one was stored
+        boolean endedHere = after.isPresent() && after.get() == produced.get() && after.get().status().finished();
+        if (endedHere) {
+            cancelRequests.clear(id);
+            metrics.finished(after.get());
+            announce(JobEvent.finished(after.get()));
+        }
+        if (after.isEmpty() || after.get().status().finished()) {
+            queue.acknowledge(id);  // also when another run of the job ended it first
+        }
+        return after;
     }
 }

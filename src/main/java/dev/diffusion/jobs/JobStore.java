@@ -12,8 +12,9 @@ public interface JobStore {
     Optional<Job> find(String id);
 
     /**
-     * Replaces a job by {@code change(current)}, atomically; returns the new snapshot, or empty if the job is gone.
-     * A finished job is never changed again (so a late cancel cannot undo a success, nor a late result a cancel).
+     * Replaces a job by {@code change(current)}, atomically; returns the new snapshot (the very object {@code change}
+     * returned), or empty if the job is gone. A finished job is never changed again (so a late cancel cannot undo a
+     * success, nor a late result a cancel) and is returned as it is. {@code change} may be called more than once.
      */
     Optional<Job> update(String id, UnaryOperator<Job> change);
 

@@ -2,12 +2,16 @@ package dev.diffusion.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
 
-/** The single-process job machinery: in-memory queue, store and events. */
+/**
+ * The job machinery. Queue, store, events and cancellation come from the backend that
+ * {@code diffusion.queue.backend} names: {@code memory} (default, below) or {@code redis} ({@code jobs.redis}).
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
 public class JobsConfiguration {
@@ -18,28 +22,40 @@ public class JobsConfiguration {
     }
 
     @Bean
-    JobQueue jobQueue(QueueProperties queue) {
-        return new InMemoryJobQueue(queue.capacity());
+    JobMetrics jobMetrics(MeterRegistry registry, JobQueue queue, Clock clock) {
+        return new JobMetrics(registry, queue, clock);
     }
 
     @Bean
-    JobStore jobStore() {
-        return new InMemoryJobStore();
+    JobService jobService(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
+            JobMetrics metrics, Clock clock) {
+        return new JobService(store, queue, events, cancelRequests, metrics, clock);
     }
 
-    @Bean
-    JobEvents jobEvents() {
-        return new JobEvents();
-    }
+    /** The default backend: queue, store, events and cancellation in this process. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "diffusion.queue.backend", havingValue = "memory", matchIfMissing = true)
+    static class InMemoryBackend {
 
-    @Bean
-    JobMetrics jobMetrics(MeterRegistry registry, JobQueue queue) {
-        return new JobMetrics(registry, queue);
-    }
+        @Bean
+        JobQueue jobQueue(QueueProperties queue, Clock clock) {
+            return new InMemoryJobQueue(queue.capacity(), clock);
+        }
 
-    @Bean
-    JobService jobService(JobStore store, JobQueue queue, JobEvents events, JobMetrics metrics, Clock clock) {
-        return new JobService(store, queue, events, metrics, clock);
+        @Bean
+        JobStore jobStore() {
+            return new InMemoryJobStore();
+        }
+
+        @Bean
+        JobEvents jobEvents() {
+            return new LocalJobEvents();
+        }
+
+        @Bean
+        CancelRequests cancelRequests() {
+            return new InMemoryCancelRequests();
+        }
     }
 
     @Bean

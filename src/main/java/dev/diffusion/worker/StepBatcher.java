@@ -87,7 +87,7 @@ final class StepBatcher {
             active.add(new ActiveJob(job, pipeline, images, job.startedAt().plus(jobTimeout)));
         } catch (RuntimeException | Error e) {
             // not in the group yet, so the worker's own safety net would not end it
-            jobs.fail(job.id(), reasonFor(job, e));
+            failOrRelease(job, e);
         }
     }
 
@@ -127,15 +127,25 @@ final class StepBatcher {
                 continue;  // its decoding failed, which ended it
             }
             byte[] preview = job.done() || !decoded.containsKey(job) ? null : png(decoded.get(job).get(0), Map.of());
-            jobs.progress(job.job().id(), job.stepsDone(), job.totalSteps(), preview);
+            reportProgress(job, preview);
             if (job.done()) {
                 List<JobImage> images = decoded.get(job).stream()
                         .map(image -> new JobImage(image.index(), image.seed(), png(image,
                                 Map.of("parameters", Infotext.of(job.job().request(), image.seed())))))
                         .toList();
-                active.remove(job);
+                // stays in the group until stored: if the store fails, the worker's safety net releases it
                 jobs.succeed(job.job().id(), images);
+                active.remove(job);
             }
+        }
+    }
+
+    /** Progress is news, not state: a store that fails to take it (Redis lost, say) does not stop the job. */
+    private void reportProgress(ActiveJob job, byte[] preview) {
+        try {
+            jobs.progress(job.job().id(), job.stepsDone(), job.totalSteps(), preview);
+        } catch (RuntimeException e) {
+            log.warn("could not record the progress of job {}: {}", job.job().id(), e.toString());
         }
     }
 
@@ -177,36 +187,39 @@ final class StepBatcher {
         return decoded;
     }
 
-    /** Ends the job if it was cancelled, the service is aborting, or it ran out of time. */
+    /**
+     * Ends the job if it was cancelled or ran out of time; drops it if the service is aborting (a durable queue gives
+     * it to another worker, otherwise it fails).
+     */
     private void stopIfUnwanted(ActiveJob job) {
         String id = job.job().id();
         if (jobs.cancelRequested(id)) {
             active.remove(job);
             jobs.markCancelled(id);
-            return;
-        }
-        JobError stop = stopReason(job);
-        if (stop != null) {
+        } else if (aborting.getAsBoolean()) {
             active.remove(job);
-            jobs.fail(id, stop);
+            jobs.giveUp(id, new JobError("Service shutting down",
+                    "the service shut down before the job could finish; submit it again"));
+        } else if (clock.instant().isAfter(job.deadline())) {
+            active.remove(job);
+            jobs.fail(id, new JobError("Job timed out",
+                    "the job ran longer than the limit of " + jobTimeout.toSeconds() + " s"));
         }
-    }
-
-    private JobError stopReason(ActiveJob job) {
-        if (aborting.getAsBoolean()) {
-            return new JobError("Service shutting down",
-                    "the service shut down before the job could finish; submit it again");
-        }
-        if (clock.instant().isAfter(job.deadline())) {
-            return new JobError("Job timed out",
-                    "the job ran longer than the limit of " + jobTimeout.toSeconds() + " s");
-        }
-        return null;
     }
 
     private void fail(ActiveJob job, Throwable cause) {
         active.remove(job);
-        jobs.fail(job.job().id(), reasonFor(job.job(), cause));
+        failOrRelease(job.job(), cause);
+    }
+
+    private void failOrRelease(Job job, Throwable cause) {
+        try {
+            jobs.fail(job.id(), reasonFor(job, cause));
+        } catch (RuntimeException storeFailure) {
+            // the job store itself failed (Redis lost, say): a durable queue hands the job to a worker later
+            log.warn("could not record the failure of job {}; releasing it", job.id(), storeFailure);
+            jobs.release(job.id());
+        }
     }
 
     private static JobError reasonFor(Job job, Throwable cause) {

@@ -21,6 +21,7 @@ final class Worker implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration QUEUE_RETRY = Duration.ofSeconds(1);
     /** How often a gather wait looks at the queue again: short against the wait, long against a look at the queue. */
     private static final long GATHER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -32,6 +33,7 @@ final class Worker implements Runnable {
     private final Runnable busy;
     private final Runnable idle;
     private boolean working;
+    private int queueFailures;
 
     Worker(String device, StepBatcher batcher, JobService jobs, Duration gatherWait, BooleanSupplier stopping,
             Runnable busy, Runnable idle) {
@@ -50,7 +52,7 @@ final class Worker implements Runnable {
         while (!stopping.getAsBoolean() || !batcher.isEmpty()) {
             try {
                 if (!stopping.getAsBoolean()) {
-                    admitJobs();
+                    admitJobsOrWait();
                 }
                 showBusy();
                 if (!batcher.isEmpty()) {
@@ -65,6 +67,24 @@ final class Worker implements Runnable {
                 batcher.failAll(e);
             } finally {
                 showBusy();
+            }
+        }
+    }
+
+    /**
+     * A queue that fails (a lost Redis connection, say) must not end the jobs already in the group: they go on, and
+     * the worker asks the queue again after a pause.
+     */
+    private void admitJobsOrWait() throws InterruptedException {
+        try {
+            admitJobs();
+            queueFailures = 0;
+        } catch (RuntimeException e) {
+            if (queueFailures++ == 0) {
+                log.warn("the job queue failed on {}; retrying every {} ms", device, QUEUE_RETRY.toMillis(), e);
+            }
+            if (batcher.isEmpty()) {
+                Thread.sleep(QUEUE_RETRY.toMillis());
             }
         }
     }

@@ -7,7 +7,8 @@ import dev.diffusion.jobs.InMemoryJobQueue;
 import dev.diffusion.jobs.InMemoryJobStore;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobEvent;
-import dev.diffusion.jobs.JobEvents;
+import dev.diffusion.jobs.InMemoryCancelRequests;
+import dev.diffusion.jobs.LocalJobEvents;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobMetrics;
 import dev.diffusion.jobs.JobRequest;
@@ -71,9 +72,9 @@ class StepBatcherTest {
     }
 
     private JobService newJobService() {
-        InMemoryJobQueue queue = new InMemoryJobQueue(64);
-        return new JobService(new InMemoryJobStore(), queue, new JobEvents(),
-                new JobMetrics(new SimpleMeterRegistry(), queue), clock);
+        InMemoryJobQueue queue = new InMemoryJobQueue(64, clock);
+        return new JobService(new InMemoryJobStore(), queue, new LocalJobEvents(), new InMemoryCancelRequests(),
+                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
     }
 
     private StepBatcher batcher(JobService service, int maxBatchSize) {

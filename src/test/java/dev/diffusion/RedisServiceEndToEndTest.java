@@ -1,0 +1,50 @@
+package dev.diffusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every end-to-end test of {@link ServiceEndToEndTest} again with {@code diffusion.queue.backend=redis}, on a real
+ * local Redis ({@link LocalRedis}): queue, job state, images, events and cancellation all go through Redis.
+ */
+@TestPropertySource(properties = "diffusion.queue.backend=redis")
+class RedisServiceEndToEndTest extends ServiceEndToEndTest {
+
+    private static final String PREFIX = "e2e-" + UUID.randomUUID() + ":";
+
+    @Autowired
+    StringRedisTemplate redis;
+
+    @BeforeAll
+    static void needsRedis() {
+        LocalRedis.url();
+    }
+
+    @DynamicPropertySource
+    static void redis(DynamicPropertyRegistry properties) {
+        properties.add("spring.data.redis.url", LocalRedis::url);
+        properties.add("diffusion.queue.redis.key-prefix", () -> PREFIX);
+    }
+
+    @Test
+    void theJobAndItsImagesLiveInRedisAndTheQueueReportsItsHealthAndLag() throws Exception {
+        JsonNode done = awaitFinished(submit("{\"prompt\": \"a red square\", \"steps\": 2}").get("id").asString());
+
+        String stored = redis.opsForValue().get(PREFIX + "job:" + done.get("id").asString());
+        assertThat(stored).contains("\"status\":\"SUCCEEDED\"", "\"png\":\"");
+        assertThat(redis.opsForStream().size(PREFIX + "jobs")).as("acknowledged entries are deleted").isZero();
+        JsonNode health = json(send("GET", "/actuator/health", null, null));
+        assertThat(health.get("status").asString()).isEqualTo("UP");
+        String metrics = new String(send("GET", "/actuator/prometheus", null, null).body());
+        assertThat(metrics).contains("diffusion_queue_depth", "diffusion_queue_lag_seconds");
+    }
+}

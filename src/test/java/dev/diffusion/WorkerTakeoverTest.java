@@ -1,0 +1,187 @@
+package dev.diffusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.PendingMessage;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Scale-out with a dead worker: this JVM is an API instance ({@code diffusion.role=api}); two worker processes run the
+ * bundled model from one Redis. One worker is killed with SIGKILL while it runs jobs; every job submitted still
+ * succeeds, the killed worker's jobs started again by the other one.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "diffusion.role=api",
+    "diffusion.queue.backend=redis",
+    "diffusion.models-dir=target/no-extra-models"})
+class WorkerTakeoverTest {
+
+    private static final String PREFIX = "takeover-" + UUID.randomUUID() + ":";
+    private static final String GROUP = "diffusion-workers";
+    private static final List<String> WORKERS = List.of("worker-1", "worker-2");
+    private static final Map<String, Process> processes = new LinkedHashMap<>();
+    private static final Map<String, Integer> ports = new LinkedHashMap<>();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    StringRedisTemplate redis;
+
+    @BeforeAll
+    static void startWorkers() throws Exception {
+        String redisUrl = LocalRedis.url();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (String name : WORKERS) {
+            List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
+                    DiffusionServiceApplication.class.getName(),
+                    "--diffusion.role=worker",
+                    "--diffusion.queue.backend=redis",
+                    "--spring.data.redis.url=" + redisUrl,
+                    "--diffusion.queue.redis.key-prefix=" + PREFIX,
+                    "--diffusion.queue.redis.consumer-name=" + name,
+                    "--diffusion.queue.redis.claim-idle=3s",
+                    "--diffusion.models-dir=target/no-extra-models",
+                    "--diffusion.workers.devices=cpu",
+                    "--server.port=" + freePort(name));
+            processes.put(name, new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(new File("target/" + PREFIX.replace(":", "") + name + ".log")).start());
+        }
+    }
+
+    @AfterAll
+    static void stopWorkers() {
+        processes.values().forEach(Process::destroyForcibly);
+    }
+
+    @DynamicPropertySource
+    static void redis(DynamicPropertyRegistry properties) {
+        properties.add("spring.data.redis.url", LocalRedis::url);
+        properties.add("diffusion.queue.redis.key-prefix", () -> PREFIX);
+    }
+
+    @Test
+    void everyJobSucceedsWhenAWorkerIsKilledWhileRunningJobs() throws Exception {
+        HttpTestClient http = new HttpTestClient(port);
+        awaitWorkersReady();
+
+        List<String> jobs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            // two sizes, so that both workers get work (a worker's batch holds one size)
+            String body = "{\"prompt\": \"a red circle\", \"steps\": 150, \"seed\": " + i
+                    + (i % 2 == 0 ? "" : ", \"width\": 96") + "}";
+            var response = http.post("/generate", body);
+            assertThat(response.statusCode()).isEqualTo(202);
+            jobs.add(HttpTestClient.json(response).get("id").asString());
+        }
+
+        Map<String, Set<String>> held = awaitBothWorkersRunningJobs();
+        String victim = WORKERS.get(0);
+        Instant killedAt = Instant.now();
+        processes.get(victim).destroyForcibly().waitFor(30, TimeUnit.SECONDS);  // SIGKILL: no shutdown hook runs
+
+        for (String id : jobs) {
+            JsonNode job = awaitFinished(http, id);
+            assertThat(job.get("status").asString()).as("job %s", id).isEqualTo("succeeded");
+            assertThat(job.get("images")).hasSize(1);
+        }
+        for (String id : held.get(victim)) {
+            JsonNode job = HttpTestClient.json(http.get("/jobs/" + id));
+            assertThat(Instant.parse(job.get("started_at").asString())).as("job %s started again", id)
+                    .isAfter(killedAt);
+        }
+        assertThat(redis.opsForStream().size(PREFIX + "jobs")).as("every entry acknowledged").isZero();
+    }
+
+    private static int freePort(String worker) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            ports.put(worker, socket.getLocalPort());
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A worker is ready (its readiness probe says UP) once its models are loaded and its worker threads run. */
+    private void awaitWorkersReady() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        for (String name : WORKERS) {
+            HttpTestClient worker = new HttpTestClient(ports.get(name));
+            while (!ready(worker)) {
+                assertThat(processes.get(name).isAlive()).as(name + " runs").isTrue();
+                assertThat(System.nanoTime()).as(name + " gets ready").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static boolean ready(HttpTestClient worker) {
+        try {
+            return HttpTestClient.json(worker.get("/actuator/health/readiness")).get("status").asString().equals("UP");
+        } catch (Exception notYetListening) {
+            return false;
+        }
+    }
+
+    /** The jobs each worker holds, once both hold at least one that runs. */
+    private Map<String, Set<String>> awaitBothWorkersRunningJobs() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            Map<String, Set<String>> held = new LinkedHashMap<>();
+            for (PendingMessage pending : redis.opsForStream().pending(PREFIX + "jobs", GROUP, Range.unbounded(), 100)) {
+                held.computeIfAbsent(pending.getConsumerName(), name -> new HashSet<>())
+                        .add(jobOf(pending.getIdAsString()));
+            }
+            if (held.keySet().containsAll(WORKERS) && held.get(WORKERS.get(0)).stream().anyMatch(this::running)) {
+                return held;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("both workers never ran jobs at once");
+    }
+
+    private String jobOf(String entryId) {
+        List<MapRecord<String, Object, Object>> entries =
+                redis.opsForStream().range(PREFIX + "jobs", Range.closed(entryId, entryId));
+        return String.valueOf(entries.get(0).getValue().get("job"));
+    }
+
+    private boolean running(String jobId) {
+        String stored = redis.opsForValue().get(PREFIX + "job:" + jobId);
+        return stored != null && stored.contains("\"status\":\"RUNNING\"");
+    }
+
+    private static JsonNode awaitFinished(HttpTestClient http, String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            JsonNode job = HttpTestClient.json(http.get("/jobs/" + id));
+            if (List.of("succeeded", "failed", "cancelled").contains(job.get("status").asString())) {
+                return job;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("job " + id + " did not finish");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.diffusion.jobs.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Redis Stream queue against a real Redis: order, capacity, acknowledgement, takeover and recovery. */
+class RedisJobQueueTest {
+
+    private static final Duration CLAIM_IDLE = Duration.ofMillis(600);
+
+    private TestRedis redis;
+    private RedisJobQueue workerA;
+    private RedisJobQueue workerB;
+
+    @BeforeEach
+    void connect() {
+        redis = new TestRedis(CLAIM_IDLE);
+        workerA = new RedisJobQueue(redis.template, redis.settings, "worker-a", 3);
+        workerB = new RedisJobQueue(redis.template, redis.settings, "worker-b", 3);
+    }
+
+    @AfterEach
+    void disconnect() {
+        workerA.close();
+        workerB.close();
+        redis.close();
+    }
+
+    @Test
+    void jobsLeaveInTheOrderTheyCameAndAFullQueueRefuses() {
+        assertThat(workerA.offer("j1")).isTrue();
+        assertThat(workerA.offer("j2")).isTrue();
+        assertThat(workerB.offer("j3")).isTrue();
+        assertThat(workerB.offer("j4")).as("capacity 3").isFalse();
+
+        assertThat(workerA.depth()).isEqualTo(3);
+        assertThat(workerA.position("j1")).isZero();
+        assertThat(workerB.position("j3")).isEqualTo(2);
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("j1");
+        assertThat(workerB.poll(Duration.ofMillis(100))).hasValue("j2");
+        assertThat(workerA.depth()).isEqualTo(1);
+        assertThat(workerA.position("j3")).isZero();
+        assertThat(workerA.position("j1")).as("taken").isEqualTo(-1);
+        assertThat(workerA.offer("j4")).as("room again").isTrue();
+    }
+
+    @Test
+    void aPeekedJobStaysWithTheWorkerThatPeekedUntilItTakesIt() {
+        workerA.offer("j1");
+        workerA.offer("j2");
+
+        assertThat(workerA.peek()).hasValue("j1");
+        assertThat(workerA.peek()).as("the same head again").hasValue("j1");
+        assertThat(workerB.poll(Duration.ofMillis(100))).as("another worker gets the next one").hasValue("j2");
+        assertThat(workerA.remove("j2")).as("not held here").isFalse();
+        assertThat(workerA.remove("j1")).isTrue();
+        assertThat(workerA.peek()).isEmpty();
+    }
+
+    @Test
+    void anAcknowledgedJobIsGoneForGoodAndTheLagIsTheOldestWaitingJob() throws Exception {
+        assertThat(workerA.oldestWaitingSince()).isEmpty();
+        Instant before = Instant.now().minusMillis(5);
+        workerA.offer("j1");
+        workerA.offer("j2");
+        assertThat(workerA.oldestWaitingSince()).hasValueSatisfying(
+                since -> assertThat(since).isBetween(before, Instant.now().plusMillis(5)));
+
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("j1");
+        workerA.acknowledge("j1");
+        Thread.sleep(CLAIM_IDLE.multipliedBy(2).toMillis());
+
+        assertThat(workerB.poll(Duration.ofMillis(100))).as("j1 is not redelivered").hasValue("j2");
+        assertThat(redis.template.opsForStream().size(redis.settings.streamKey())).isEqualTo(1);
+    }
+
+    @Test
+    void aJobHeldByAWorkerThatStoppedRenewingIsTakenOverAndOneThatRenewsIsNot() throws Exception {
+        workerA.offer("running");
+        workerA.offer("abandoned");
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("running");
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("abandoned");
+        workerA.release("abandoned");  // as a dead worker would stop renewing it
+
+        Thread.sleep(CLAIM_IDLE.multipliedBy(3).toMillis());
+
+        assertThat(workerB.poll(Duration.ofMillis(100))).hasValue("abandoned");
+        Thread.sleep(CLAIM_IDLE.toMillis());  // a worker looks for abandoned jobs at most every claimIdle / 3
+        assertThat(workerB.peek()).as("'running' is renewed by worker A").isEmpty();
+        workerB.acknowledge("abandoned");
+        workerA.acknowledge("running");
+        assertThat(redis.template.opsForStream().size(redis.settings.streamKey())).isZero();
+    }
+
+    @Test
+    void aDeletedStreamIsCreatedAgainAndTheQueueGoesOn() {
+        workerA.offer("j1");
+        redis.template.delete(redis.settings.streamKey());
+
+        assertThat(workerA.poll(Duration.ofMillis(50))).isEmpty();
+        assertThat(workerB.offer("j2")).isTrue();
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("j2");
+    }
+
+    @Test
+    void aBlockingPollWaitsForAJobOfferedMeanwhile() throws Exception {
+        Thread offerer = new Thread(() -> {
+            sleep(200);
+            workerB.offer("late");
+        });
+        offerer.start();
+        Optional<String> taken = workerA.poll(Duration.ofSeconds(5));
+        offerer.join();
+        assertThat(taken).hasValue("late");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
