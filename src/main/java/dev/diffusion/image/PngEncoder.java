@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -13,7 +14,7 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 
-/** Writes packed RGB pixels as PNG, with {@code tEXt} chunks such as AUTOMATIC1111's {@code parameters}. */
+/** Writes packed RGB pixels as PNG, with text chunks such as AUTOMATIC1111's {@code parameters}. */
 public final class PngEncoder {
 
     private PngEncoder() {
@@ -53,16 +54,36 @@ public final class PngEncoder {
         return image;
     }
 
+    /**
+     * {@code tEXt} holds Latin-1 only; text beyond it (a prompt in Chinese, say) goes into an {@code iTXt} chunk,
+     * which holds UTF-8 — as AUTOMATIC1111 does.
+     */
     private static IIOMetadataNode textChunks(Map<String, String> text) {
-        IIOMetadataNode entries = new IIOMetadataNode("tEXt");
+        IIOMetadataNode latin1 = new IIOMetadataNode("tEXt");
+        IIOMetadataNode unicode = new IIOMetadataNode("iTXt");
         text.forEach((key, value) -> {
-            IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-            entry.setAttribute("keyword", key);
-            entry.setAttribute("value", value);
-            entries.appendChild(entry);
+            if (StandardCharsets.ISO_8859_1.newEncoder().canEncode(value)) {
+                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                entry.setAttribute("keyword", key);
+                entry.setAttribute("value", value);
+                latin1.appendChild(entry);
+            } else {
+                IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
+                entry.setAttribute("keyword", key);
+                entry.setAttribute("compressionFlag", "FALSE");
+                entry.setAttribute("compressionMethod", "0");
+                entry.setAttribute("languageTag", "");
+                entry.setAttribute("translatedKeyword", "");
+                entry.setAttribute("text", value);
+                unicode.appendChild(entry);
+            }
         });
         IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-        root.appendChild(entries);
+        for (IIOMetadataNode chunk : new IIOMetadataNode[] {latin1, unicode}) {
+            if (chunk.getLength() > 0) {
+                root.appendChild(chunk);
+            }
+        }
         return root;
     }
 }
