@@ -11,6 +11,7 @@ import dev.diffusion.jobs.InMemoryCancelRequests;
 import dev.diffusion.jobs.LocalJobEvents;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobMetrics;
+import dev.diffusion.jobs.JobQueue;
 import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
@@ -32,7 +33,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +75,10 @@ class StepBatcherTest {
     }
 
     private JobService newJobService() {
-        InMemoryJobQueue queue = new InMemoryJobQueue(64, clock);
+        return newJobService(new InMemoryJobQueue(64, clock));
+    }
+
+    private JobService newJobService(JobQueue queue) {
         return new JobService(new InMemoryJobStore(), queue, new LocalJobEvents(), new InMemoryCancelRequests(),
                 new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
     }
@@ -260,6 +266,120 @@ class StepBatcherTest {
         assertThat(job(behind).startedAt()).isAfterOrEqualTo(job(otherSize).startedAt());
         assertThat(unetCalls).as("every call holds one job: no job overtook the one of another size")
                 .containsOnly(1);
+    }
+
+    @Test
+    void aFailingQueueStopsNeitherTheWorkerNorItsRunningJob() throws Exception {
+        clock.useSystemTime();
+        FailingQueue queue = new FailingQueue(new InMemoryJobQueue(64, clock));
+        jobs = newJobService(queue);
+        String running = submit(jobs, request("a long one", "ddim", 1, 40, 5.0, 1));
+        AtomicBoolean stopping = new AtomicBoolean();
+        Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs, Duration.ZERO, stopping::get, () -> { },
+                () -> { }), "test-worker");
+        thread.start();
+        try {
+            while (job(running).status() != JobStatus.RUNNING) {
+                Thread.sleep(1);
+            }
+            queue.failNext(5);  // the worker looks at the queue between steps: those looks now fail
+            assertThat(jobs.await(running, Duration.ofMinutes(1)).orElseThrow().status())
+                    .isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(queue.failed()).as("the queue failed while the job ran").isPositive();
+
+            queue.failNext(3);  // and while the worker is idle
+            String next = submit(jobs, request("after the failures", "ddim", 2, 2, 5.0, 1));
+            assertThat(jobs.await(next, Duration.ofMinutes(1)).orElseThrow().status())
+                    .isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(thread.isAlive()).isTrue();
+        } finally {
+            stopping.set(true);
+            thread.join(Duration.ofSeconds(10).toMillis());
+        }
+    }
+
+    /** A queue that fails its next few takes, as a queue on a lost Redis connection does. */
+    private static final class FailingQueue implements JobQueue {
+
+        private final JobQueue queue;
+        private final AtomicInteger toFail = new AtomicInteger();
+        private final AtomicInteger failed = new AtomicInteger();
+
+        FailingQueue(JobQueue queue) {
+            this.queue = queue;
+        }
+
+        void failNext(int count) {
+            toFail.set(count);
+        }
+
+        int failed() {
+            return failed.get();
+        }
+
+        private void maybeFail() {
+            if (toFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                failed.incrementAndGet();
+                throw new IllegalStateException("queue unavailable");
+            }
+        }
+
+        @Override
+        public boolean offer(String jobId) {
+            return queue.offer(jobId);
+        }
+
+        @Override
+        public Optional<String> poll(Duration timeout) throws InterruptedException {
+            maybeFail();
+            return queue.poll(timeout);
+        }
+
+        @Override
+        public Optional<String> peek() {
+            maybeFail();
+            return queue.peek();
+        }
+
+        @Override
+        public boolean remove(String jobId) {
+            return queue.remove(jobId);
+        }
+
+        @Override
+        public void acknowledge(String jobId) {
+            queue.acknowledge(jobId);
+        }
+
+        @Override
+        public void release(String jobId) {
+            queue.release(jobId);
+        }
+
+        @Override
+        public boolean durable() {
+            return queue.durable();
+        }
+
+        @Override
+        public int position(String jobId) {
+            return queue.position(jobId);
+        }
+
+        @Override
+        public int depth() {
+            return queue.depth();
+        }
+
+        @Override
+        public Optional<Instant> oldestWaitingSince() {
+            return queue.oldestWaitingSince();
+        }
+
+        @Override
+        public int capacity() {
+            return queue.capacity();
+        }
     }
 
     /** The largest difference of any colour channel of any pixel, in levels 0..255. */
