@@ -7,8 +7,16 @@ public class JobRefusedException extends RuntimeException {
         super(message);
     }
 
+    private JobRefusedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     static JobRefusedException queueFull(int capacity) {
         return new JobRefusedException("the queue is full (" + capacity + " jobs waiting); try again shortly");
+    }
+
+    static JobRefusedException queueUnavailable(Throwable cause) {
+        return new JobRefusedException("the job queue cannot be reached; try again shortly", cause);
     }
 
     static JobRefusedException shuttingDown() {

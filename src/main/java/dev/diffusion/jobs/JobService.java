@@ -51,8 +51,16 @@ public class JobService {
         }
         // a random UUID has 122 random bits: ids cannot be guessed or enumerated
         Job job = Job.queued(UUID.randomUUID().toString(), request, clock.instant());
-        store.create(job);
-        if (!queue.offer(job.id())) {
+        boolean queued;
+        try {
+            store.create(job);
+            queued = queue.offer(job.id());
+        } catch (RuntimeException e) {
+            // a queue in Redis may be out of reach: the client gets a 503 to retry, as for a full queue
+            log.warn("could not queue a job: {}", e.toString());
+            throw JobRefusedException.queueUnavailable(e);
+        }
+        if (!queued) {
             store.delete(job.id());
             throw JobRefusedException.queueFull(queue.capacity());
         }
