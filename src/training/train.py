@@ -196,7 +196,7 @@ def parse_args():
     parser.add_argument("--ema-decay", type=float, default=0.995)
     parser.add_argument("--min-snr-gamma", type=float, default=5.0)
     parser.add_argument("--eval-n", type=int, default=200)
-    parser.add_argument("--guidance-sweep", type=float, nargs="+", default=[3.0, 5.0, 7.5])
+    parser.add_argument("--guidance-sweep", type=float, nargs="+", default=[2.0, 2.5, 3.0, 5.0])
     parser.add_argument("--default-steps", type=int, default=20)
     args = parser.parse_args()
     args.unet_attention = [bool(a) for a in args.unet_attention]
