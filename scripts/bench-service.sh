@@ -5,10 +5,14 @@
 export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
 find_jar() { ls target/diffusion-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -1; }
-if [[ -z "$(find_jar)" || "${REBUILD:-0}" == 1 ]]; then
-    ./mvnw -q -B -o package -DskipTests
-fi
-JAR=$(find_jar)
+
+# package_jar: packages the service's jar if there is none yet, or once per run with REBUILD=1
+package_jar() {
+    if [[ -z "$(find_jar)" || "${REBUILD:-0}" == 1 ]]; then
+        ./mvnw -q -B package -DskipTests
+        REBUILD=0
+    fi
+}
 
 machine_line() {
     echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB," \
@@ -29,10 +33,12 @@ trap stop_services EXIT
 start_service() {
     local port=$1 log=$2
     shift 2
-    local began
+    local jar began
+    package_jar
+    jar=$(find_jar)
     began=$(date +%s.%N)
     # shellcheck disable=SC2086  # JAVA_OPTS holds several options
-    java ${JAVA_OPTS:-} -jar "$JAR" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
+    java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
         --diffusion.models-dir=target/no-extra-models "$@" >"$log" 2>&1 &
     SERVICES+=($!)
     until curl -sf "localhost:$port/actuator/health/readiness" | grep -q '"UP"'; do

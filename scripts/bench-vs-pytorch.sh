@@ -14,7 +14,9 @@
 #
 #   scripts/bench-vs-pytorch.sh [images-per-cell]       (default 48)
 #   env: MODEL_DIR (default src/main/models/shapes), ROUNDS (3), LOOP_BATCH (8; 0: skip that row), PORT (18087),
-#        LOOP_THREADS (2), JAVA_OPTS, REBUILD=1 (package the jar again)
+#        LOOP_THREADS (2), JAVA_OPTS, REBUILD=1 (package the jar again);
+#        on a GPU machine: SERVICE_URL (a service already running, e.g. the CUDA image; then the jar is not started
+#        and the time to ready not measured), PYTHON (a python3 with a CUDA build of torch), LOOP_DEVICE (cuda)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,8 @@ ROUNDS=${ROUNDS:-3}
 LOOP_BATCH=${LOOP_BATCH:-8}
 PORT=${PORT:-18087}
 LOOP_THREADS=${LOOP_THREADS:-2}
-PYTHON=/usr/bin/python3   # Debian's, with python3-torch
+LOOP_DEVICE=${LOOP_DEVICE:-cpu}
+PYTHON=${PYTHON:-/usr/bin/python3}   # Debian's, with python3-torch
 CHECK_PROMPT="a red circle on a blue background"
 CHECK_SEED=42
 OUT=target/bench-vs-pytorch
@@ -33,13 +36,20 @@ source scripts/bench-service.sh
 machine_line
 echo "model: $MODEL_DIR; $IMAGES images per cell, $ROUNDS rounds"
 
-start_service "$PORT" "$OUT/service.log"
-ready=$READY_SECONDS
-echo "service ready $ready s after launch"
+if [[ -n ${SERVICE_URL:-} ]]; then
+    url=$SERVICE_URL
+    ready="not measured (a service already running at $url)"
+else
+    start_service "$PORT" "$OUT/service.log"
+    url=http://localhost:$PORT
+    ready="$READY_SECONDS s"
+fi
+echo "service ready: $ready"
 
-curl -sf -X POST "localhost:$PORT/generate?wait=true" -H 'Accept: image/png' -H 'Content-Type: application/json' \
+curl -sf -X POST "$url/generate?wait=true" -H 'Accept: image/png' -H 'Content-Type: application/json' \
     -d "{\"prompt\": \"$CHECK_PROMPT\", \"seed\": $CHECK_SEED}" -o "$OUT/service-seed$CHECK_SEED.png"
-if ! pixel_check=$("$PYTHON" scripts/pytorch_loop.py --model "$MODEL_DIR" --images 0 --threads "$LOOP_THREADS" \
+loop_options=(--model "$MODEL_DIR" --threads "$LOOP_THREADS" --device "$LOOP_DEVICE")
+if ! pixel_check=$("$PYTHON" scripts/pytorch_loop.py "${loop_options[@]}" --images 0 \
         --reference "$OUT/service-seed$CHECK_SEED.png" --seed "$CHECK_SEED" --prompt "$CHECK_PROMPT"); then
     echo "$pixel_check"
     echo "the loop does not make the service's image, so it would not be the same work; stopping" >&2
@@ -50,8 +60,7 @@ echo "$pixel_check"
 # loop_rate BATCH: the loop's images/s over $IMAGES images (after 4 warm-up images), as it prints it
 loop_rate() {
     local line
-    line=$("$PYTHON" scripts/pytorch_loop.py --model "$MODEL_DIR" --images "$IMAGES" --warmup 4 --batch "$1" \
-        --threads "$LOOP_THREADS")
+    line=$("$PYTHON" scripts/pytorch_loop.py "${loop_options[@]}" --images "$IMAGES" --warmup 4 --batch "$1")
     echo "$line" >&2
     awk '{ for (i = 2; i <= NF; i++) if ($i == "images/s") print $(i - 1) }' <<<"$line"
 }
@@ -63,7 +72,7 @@ for round in $(seq "$ROUNDS"); do
     if ((LOOP_BATCH > 1)); then
         rates[loopN]+="$(loop_rate "$LOOP_BATCH") "
     fi
-    java scripts/BatchingLoad.java "$IMAGES" 1 "1 8" "service=http://localhost:$PORT" >"$OUT/service-round$round.txt"
+    java scripts/BatchingLoad.java "$IMAGES" 1 "1 8" "service=$url" >"$OUT/service-round$round.txt"
     for c in 1 8; do
         # | concurrency | mode | images/s | per round | p50 | p95 | images per call | outside ms per step | outside % |
         row=$(grep "^| $c | service |" "$OUT/service-round$round.txt")
@@ -99,5 +108,5 @@ for c in 1 8; do
     echo "service at concurrency $c, outside the networks: $(median "${outside[service$c]}") ms per step," \
         "$(median "${share[service$c]}") % of the worker's time (per round: ${share[service$c]% }; goal ≤ 2 %)"
 done
-echo "time from launch to ready: $ready s (goal ≤ 15 s)"
+echo "time from launch to ready: $ready (goal ≤ 15 s)"
 echo "$pixel_check"

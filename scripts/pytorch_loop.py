@@ -42,28 +42,32 @@ PROMPTS = ["a red circle on a blue background", "a small green square", "a large
 class Timed:
     """A network whose calls are timed, so that the loop's own time can be told from the networks'."""
 
-    def __init__(self, module):
-        self.module = module
+    def __init__(self, module, device):
+        self.module = module.to(device)
+        # CUDA calls return before the GPU is done; wait for it, or the time would be the launch only
+        self.synchronize = torch.cuda.synchronize if device.type == "cuda" else lambda: None
         self.seconds = 0.0
 
     def __call__(self, *args):
         start = time.perf_counter()
         out = self.module(*args)
+        self.synchronize()
         self.seconds += time.perf_counter() - start
         return out
 
 
 class Loop:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, device):
         models, self.index = evaluate.load_model_folder(model_dir)
+        self.device = device
         with open(os.path.join(model_dir, "scheduler", "scheduler_config.json")) as f:
             config = json.load(f)
         check_schedule(config, self.index)
         self.timestep_spacing = config.get("timestep_spacing", "linspace")
         self.steps_offset = config.get("steps_offset", 0)
-        self.text_encoder = Timed(models["text_encoder"])
-        self.unet = Timed(models["unet"])
-        self.vae_decoder = Timed(models["vae_decoder"])
+        self.text_encoder = Timed(models["text_encoder"], device)
+        self.unet = Timed(models["unet"], device)
+        self.vae_decoder = Timed(models["vae_decoder"], device)
         self.networks = (self.text_encoder, self.unet, self.vae_decoder)
         self.tokenizer = ClipTokenizer()
         self.latent_size = self.index["sample_size"] // self.index["vae_scale_factor"]
@@ -72,15 +76,17 @@ class Loop:
         """PNG bytes and RGB pixels [n,H,W,3] of one image per (prompt, seed), all in the same network calls."""
         n = len(prompts)
         ids = torch.tensor([self.tokenizer.input_ids("")] * n + [self.tokenizer.input_ids(p) for p in prompts])
-        hidden = self.text_encoder(ids)
+        hidden = self.text_encoder(ids.to(self.device))
+        # on the host from each image's seed, as the service does (and diffusers with a CPU generator)
         noise = torch.cat([torch.randn(1, self.index["latent_channels"], self.latent_size, self.latent_size,
                                        generator=torch.Generator().manual_seed(seed)) for seed in seeds])
+        noise = noise.to(self.device)
         latents = sampling.dpmpp_2m_sample(self.unet, noise, hidden[n:], hidden[:n], self.index["default_steps"],
                                            self.index["default_guidance_scale"], self.timestep_spacing,
                                            self.steps_offset)
         decoded = self.vae_decoder(latents / self.index["scaling_factor"])
         # as the service and diffusers: clamp((x + 1) / 2) * 255, rounded
-        rgb = ((decoded / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        rgb = ((decoded / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
         return [self.png(image, prompt, seed) for image, prompt, seed in zip(rgb, prompts, seeds)], rgb
 
     def png(self, rgb, prompt, seed):
@@ -131,6 +137,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=4, help="untimed images first")
     parser.add_argument("--batch", type=int, default=1, help="images per network call (1: one at a time)")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda with a CUDA build of torch (not Debian's)")
     parser.add_argument("--graph-optimizer", action="store_true",
                         help="TorchScript's profiling executor on (off by default, as in the service)")
     parser.add_argument("--reference", help="a PNG of the service to compare pixels with")
@@ -139,7 +146,7 @@ def main():
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    loop = Loop(args.model)
+    loop = Loop(args.model, torch.device(args.device))
     with torch.no_grad(), torch.jit.optimized_execution(args.graph_optimizer):
         if args.reference and not compare(loop, args.reference, args.prompt, args.seed):
             raise SystemExit("the loop's image differs from the service's by more than 2 levels")
@@ -152,7 +159,7 @@ def main():
         seconds = time.perf_counter() - started
         inside = (loop.time_in_networks() - networks_before) / seconds
     print(f"pytorch-loop: {args.images} images in {seconds:.2f} s: {args.images / seconds:.3f} images/s "
-          f"(batch {args.batch}, {args.threads} threads, graph optimizer {'on' if args.graph_optimizer else 'off'}, "
+          f"(batch {args.batch}, {args.device}, {args.threads} threads, graph optimizer {'on' if args.graph_optimizer else 'off'}, "
           f"torch {torch.__version__}); inside the networks {inside * 100:.1f}% of the time")
 
 

@@ -22,7 +22,7 @@ ALPHAS_CUMPROD = alphas_cumprod()
 def guided_eps(unet, x, t, context, uncond_context, guidance_scale):
     """eps_u + w (eps_c - eps_u), one UNet call on the doubled batch (as SD pipelines do)."""
     b = x.shape[0]
-    timesteps = torch.full((2 * b,), float(t))
+    timesteps = torch.full((2 * b,), float(t), device=x.device)
     eps = unet(torch.cat([x, x]), timesteps, torch.cat([uncond_context, context]))
     eps_uncond, eps_cond = eps[:b], eps[b:]
     return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
