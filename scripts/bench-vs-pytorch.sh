@@ -14,7 +14,8 @@
 #
 #   scripts/bench-vs-pytorch.sh [images-per-cell]       (default 48)
 #   env: MODEL_DIR (default src/main/models/shapes), ROUNDS (3), LOOP_BATCH (8; 0: skip that row), PORT (18087),
-#        LOOP_THREADS (2), JAVA_OPTS, REBUILD=1 (package the jar again);
+#        LOOP_THREADS (2), LOOP_OPTIONS (more options for pytorch_loop.py, e.g. --graph-optimizer), JAVA_OPTS,
+#        REBUILD=1 (package the jar again);
 #        on a GPU machine: SERVICE_URL (a service already running, e.g. the CUDA image; then the jar is not started
 #        and the time to ready not measured), PYTHON (a python3 with a CUDA build of torch), LOOP_DEVICE (cuda)
 set -euo pipefail
@@ -48,7 +49,8 @@ echo "service ready: $ready"
 
 curl -sf -X POST "$url/generate?wait=true" -H 'Accept: image/png' -H 'Content-Type: application/json' \
     -d "{\"prompt\": \"$CHECK_PROMPT\", \"seed\": $CHECK_SEED}" -o "$OUT/service-seed$CHECK_SEED.png"
-loop_options=(--model "$MODEL_DIR" --threads "$LOOP_THREADS" --device "$LOOP_DEVICE")
+# shellcheck disable=SC2206  # LOOP_OPTIONS holds several options
+loop_options=(--model "$MODEL_DIR" --threads "$LOOP_THREADS" --device "$LOOP_DEVICE" ${LOOP_OPTIONS:-})
 if ! pixel_check=$("$PYTHON" scripts/pytorch_loop.py "${loop_options[@]}" --images 0 \
         --reference "$OUT/service-seed$CHECK_SEED.png" --seed "$CHECK_SEED" --prompt "$CHECK_PROMPT"); then
     echo "$pixel_check"
