@@ -17,7 +17,8 @@
 #        LOOP_THREADS (2), LOOP_OPTIONS (more options for pytorch_loop.py, e.g. --graph-optimizer), JAVA_OPTS,
 #        REBUILD=1 (package the jar again);
 #        on a GPU machine: SERVICE_URL (a service already running, e.g. the CUDA image; then the jar is not started
-#        and the time to ready not measured), PYTHON (a python3 with a CUDA build of torch), LOOP_DEVICE (cuda)
+#        and the time to ready not measured), PYTHON (a python3 with a CUDA build of torch), LOOP_DEVICE (cuda),
+#        PIXEL_TOLERANCE (levels per channel the pixel check allows, 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +53,8 @@ curl -sf -X POST "$url/generate?wait=true" -H 'Accept: image/png' -H 'Content-Ty
 # shellcheck disable=SC2206  # LOOP_OPTIONS holds several options
 loop_options=(--model "$MODEL_DIR" --threads "$LOOP_THREADS" --device "$LOOP_DEVICE" ${LOOP_OPTIONS:-})
 if ! pixel_check=$("$PYTHON" scripts/pytorch_loop.py "${loop_options[@]}" --images 0 \
-        --reference "$OUT/service-seed$CHECK_SEED.png" --seed "$CHECK_SEED" --prompt "$CHECK_PROMPT"); then
+        --reference "$OUT/service-seed$CHECK_SEED.png" --seed "$CHECK_SEED" --prompt "$CHECK_PROMPT" \
+        --tolerance "${PIXEL_TOLERANCE:-2}"); then
     echo "$pixel_check"
     echo "the loop does not make the service's image, so it would not be the same work; stopping" >&2
     exit 1

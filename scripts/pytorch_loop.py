@@ -113,14 +113,14 @@ def check_schedule(config, index):
                          f"default_scheduler {index['default_scheduler']}")
 
 
-def compare(loop, reference, prompt, seed):
-    """Max and mean absolute difference per channel between our image and the service's; True if within 2 levels."""
+def compare(loop, reference, prompt, seed, tolerance):
+    """Max and mean absolute difference per channel between our image and the service's; True if within tolerance."""
     ours = loop.generate([prompt], [seed])[1][0].astype(np.int16)
     theirs = np.asarray(Image.open(reference).convert("RGB")).astype(np.int16)
     diff = np.abs(ours - theirs)
     print(f"pixel check (seed {seed}, {prompt!r}): max difference {diff.max()} levels, mean {diff.mean():.3f}, "
           f"{(diff > 0).mean() * 100:.2f}% of channels differ")
-    return diff.max() <= 2
+    return diff.max() <= tolerance
 
 
 def run(loop, count, batch, first_seed):
@@ -143,13 +143,14 @@ def main():
     parser.add_argument("--reference", help="a PNG of the service to compare pixels with")
     parser.add_argument("--seed", type=int, default=42, help="seed of the --reference image; timed images too")
     parser.add_argument("--prompt", default=PROMPTS[0], help="prompt of the --reference image")
+    parser.add_argument("--tolerance", type=int, default=2, help="levels per channel the --reference check allows")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     loop = Loop(args.model, torch.device(args.device))
     with torch.no_grad(), torch.jit.optimized_execution(args.graph_optimizer):
-        if args.reference and not compare(loop, args.reference, args.prompt, args.seed):
-            raise SystemExit("the loop's image differs from the service's by more than 2 levels")
+        if args.reference and not compare(loop, args.reference, args.prompt, args.seed, args.tolerance):
+            raise SystemExit(f"the loop's image differs from the service's by more than {args.tolerance} levels")
         if args.images == 0:
             return
         run(loop, args.warmup, args.batch, args.seed)
