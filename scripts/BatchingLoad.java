@@ -19,8 +19,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code POST /generate?wait=true} one after another until REQUESTS have finished. The services under test take
  * turns cell by cell, for ROUNDS rounds, so that the load of a shared machine drifts over all of them alike; each
  * service first gets one unmeasured round at the highest concurrency. Prints every cell as it ends, then a Markdown
- * table: images/s (median of the rounds), latency p50/p95 over all rounds, and the mean images per UNet call from
- * the service's own {@code diffusion.batch.size} metric; then each service's images/s against the first one's.
+ * table: images/s (median of the rounds), latency p50/p95 over all rounds, the mean images per UNet call from the
+ * service's own {@code diffusion.batch.size} metric, and the worker's time outside the networks; then each service's
+ * images/s against the first one's.
+ *
+ * <p>Time outside the networks, from the service's metrics over the cell: the worker's busy time minus the time
+ * inside network calls ({@code diffusion.model.call}: text encoder, UNet, VAE), per UNet call (step) and as a share
+ * of the busy time. The busy time is taken as the smaller of the cell's wall time and the sum of its jobs'
+ * {@code diffusion.job.duration}: the worker is busy only while it runs a job and only within the cell, so this
+ * bounds it from above, and the time outside the networks with it (at concurrency 1 it is the jobs' time; from
+ * about 2, the wall time).
  *
  * <p>Usage: {@code java scripts/BatchingLoad.java REQUESTS ROUNDS "C1 C2 ..." LABEL=URL [LABEL=URL ...]}; extra
  * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}.
@@ -35,7 +43,33 @@ public class BatchingLoad {
 
     /** One service under test and what its cells measured, by concurrency. */
     private record Service(String label, String url, Map<Integer, List<Double>> imagesPerSecond,
-            Map<Integer, List<Double>> latencies, Map<Integer, double[]> batchSizeSumAndCount) {
+            Map<Integer, List<Double>> latencies, Map<Integer, Metrics> metrics) {
+    }
+
+    /**
+     * Sums over every series of the meters the table uses, from the service's Prometheus page, or their change over
+     * cells; {@code busySeconds} is the worker's busy time (see the class comment), known only for changes.
+     */
+    private record Metrics(double batchSizeSum, double batchSizeCount, double modelCallSeconds, double jobSeconds,
+            double unetCalls, double busySeconds) {
+
+        /** What changed since {@code before} over a cell that took {@code wallSeconds}. */
+        Metrics since(Metrics before, double wallSeconds) {
+            double jobs = jobSeconds - before.jobSeconds;
+            return new Metrics(batchSizeSum - before.batchSizeSum, batchSizeCount - before.batchSizeCount,
+                    modelCallSeconds - before.modelCallSeconds, jobs, unetCalls - before.unetCalls,
+                    Math.min(wallSeconds, jobs));
+        }
+
+        Metrics plus(Metrics other) {
+            return new Metrics(batchSizeSum + other.batchSizeSum, batchSizeCount + other.batchSizeCount,
+                    modelCallSeconds + other.modelCallSeconds, jobSeconds + other.jobSeconds,
+                    unetCalls + other.unetCalls, busySeconds + other.busySeconds);
+        }
+
+        double outsideNetworksSeconds() {
+            return busySeconds - modelCallSeconds;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,17 +91,16 @@ public class BatchingLoad {
         for (int round = 1; round <= rounds; round++) {
             for (int concurrency : concurrencies) {
                 for (Service service : services) {
-                    double[] batchBefore = batchSizeMetric(service.url());
+                    Metrics before = metrics(service.url());
                     long began = System.nanoTime();
                     double[] latencies = run(service.url(), extra, concurrency, requests, random);
-                    double rate = requests / ((System.nanoTime() - began) / 1e9);
-                    double[] batchAfter = batchSizeMetric(service.url());
+                    double seconds = (System.nanoTime() - began) / 1e9;
+                    double rate = requests / seconds;
+                    Metrics cell = metrics(service.url()).since(before, seconds);
                     service.imagesPerSecond().computeIfAbsent(concurrency, c -> new ArrayList<>()).add(rate);
                     List<Double> all = service.latencies().computeIfAbsent(concurrency, c -> new ArrayList<>());
                     Arrays.stream(latencies).forEach(all::add);
-                    double[] batch = service.batchSizeSumAndCount().computeIfAbsent(concurrency, c -> new double[2]);
-                    batch[0] += batchAfter[0] - batchBefore[0];
-                    batch[1] += batchAfter[1] - batchBefore[1];
+                    service.metrics().merge(concurrency, cell, Metrics::plus);
                     System.out.printf("round %d, %s, concurrency %d: %.3f images/s%n", round, service.label(),
                             concurrency, rate);
                 }
@@ -79,17 +112,22 @@ public class BatchingLoad {
     private static void printTable(List<Service> services, int[] concurrencies, int requests, int rounds) {
         System.out.printf("%n%d requests per cell, %d rounds%n%n", requests, rounds);
         System.out.println("| concurrency | mode | images/s (median) | images/s per round | p50 latency s"
-                + " | p95 latency s | images per UNet call |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+                + " | p95 latency s | images per UNet call | outside the networks per step ms"
+                + " | outside the networks % of worker time |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (int concurrency : concurrencies) {
             for (Service service : services) {
                 List<Double> rates = service.imagesPerSecond().get(concurrency);
                 double[] latencies = service.latencies().get(concurrency).stream().mapToDouble(Double::doubleValue)
                         .sorted().toArray();
-                double[] batch = service.batchSizeSumAndCount().get(concurrency);
-                System.out.printf("| %d | %s | %.3f | %s | %.2f | %.2f | %.2f |%n", concurrency, service.label(),
-                        median(rates), String.join(" ", rates.stream().map(r -> String.format("%.2f", r)).toList()),
-                        percentile(latencies, 50), percentile(latencies, 95), batch[0] / batch[1]);
+                Metrics cells = service.metrics().get(concurrency);
+                System.out.printf("| %d | %s | %.3f | %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", concurrency,
+                        service.label(), median(rates),
+                        String.join(" ", rates.stream().map(r -> String.format("%.2f", r)).toList()),
+                        percentile(latencies, 50), percentile(latencies, 95),
+                        cells.batchSizeSum() / cells.batchSizeCount(),
+                        1000 * cells.outsideNetworksSeconds() / cells.unetCalls(),
+                        100 * cells.outsideNetworksSeconds() / cells.busySeconds());
             }
         }
         Service base = services.get(0);
@@ -144,20 +182,23 @@ public class BatchingLoad {
         return seconds;
     }
 
-    /** Sum and count of {@code diffusion_batch_size} over all its series. */
-    private static double[] batchSizeMetric(String base) throws Exception {
+    private static Metrics metrics(String base) throws Exception {
         String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/actuator/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        double[] sumAndCount = new double[2];
-        for (String line : text.split("\n")) {
-            String[] parts = line.split(" ");
-            if (line.startsWith("diffusion_batch_size_sum")) {
-                sumAndCount[0] += Double.parseDouble(parts[parts.length - 1]);
-            } else if (line.startsWith("diffusion_batch_size_count")) {
-                sumAndCount[1] += Double.parseDouble(parts[parts.length - 1]);
+        return new Metrics(sum(text, "diffusion_batch_size_sum"), sum(text, "diffusion_batch_size_count"),
+                sum(text, "diffusion_model_call_seconds_sum"), sum(text, "diffusion_job_duration_seconds_sum"),
+                sum(text, "diffusion_unet_step_seconds_count"), 0);
+    }
+
+    /** The sum of every series of one metric on a Prometheus page. */
+    private static double sum(String page, String metric) {
+        double total = 0;
+        for (String line : page.split("\n")) {
+            if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return sumAndCount;
+        return total;
     }
 
     private static double median(List<Double> values) {

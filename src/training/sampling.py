@@ -1,7 +1,8 @@
 """SD 1.5's noise schedule and two samplers (DDIM, DPM-Solver++ 2M) with classifier-free guidance.
 
 Follows diffusers' DDIMScheduler (timestep_spacing "leading", steps_offset 1, set_alpha_to_one false)
-and DPMSolverMultistepScheduler (timestep_spacing "linspace", final sigma 0, first-order last step).
+and DPMSolverMultistepScheduler (timestep_spacing "linspace" unless told otherwise, final sigma 0, first-order
+last step).
 """
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ ALPHAS_CUMPROD = alphas_cumprod()
 def guided_eps(unet, x, t, context, uncond_context, guidance_scale):
     """eps_u + w (eps_c - eps_u), one UNet call on the doubled batch (as SD pipelines do)."""
     b = x.shape[0]
-    timesteps = torch.full((2 * b,), float(t))
+    timesteps = torch.full((2 * b,), float(t), device=x.device)
     eps = unet(torch.cat([x, x]), timesteps, torch.cat([uncond_context, context]))
     eps_uncond, eps_cond = eps[:b], eps[b:]
     return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
@@ -41,8 +42,19 @@ def ddim_sample(unet, noise, context, uncond_context, steps, guidance_scale):
     return x
 
 
-def dpmpp_2m_sample(unet, noise, context, uncond_context, steps, guidance_scale):
-    timesteps = np.linspace(0, NUM_TRAIN_TIMESTEPS - 1, steps + 1).round()[::-1][:-1].astype(np.int64)
+def dpmpp_2m_timesteps(steps, timestep_spacing="linspace", steps_offset=0):
+    """DPMSolverMultistepScheduler.set_timesteps: steps + 1 points counting down, the last one dropped."""
+    if timestep_spacing == "linspace":
+        return np.linspace(0, NUM_TRAIN_TIMESTEPS - 1, steps + 1).round()[::-1][:-1].astype(np.int64)
+    if timestep_spacing == "leading":
+        ratio = NUM_TRAIN_TIMESTEPS // (steps + 1)
+        return (np.arange(0, steps + 1) * ratio).round()[::-1][:-1].astype(np.int64) + steps_offset
+    raise ValueError(f"unsupported timestep_spacing {timestep_spacing!r} (linspace or leading)")
+
+
+def dpmpp_2m_sample(unet, noise, context, uncond_context, steps, guidance_scale, timestep_spacing="linspace",
+                    steps_offset=0):
+    timesteps = dpmpp_2m_timesteps(steps, timestep_spacing, steps_offset)
     all_sigmas = ((1 - ALPHAS_CUMPROD) / ALPHAS_CUMPROD) ** 0.5
     sigmas = np.append(np.interp(timesteps, np.arange(NUM_TRAIN_TIMESTEPS), all_sigmas), 0.0)
     alpha = 1 / np.sqrt(sigmas ** 2 + 1)  # alpha_t, sigma_t of the VP process at each step

@@ -175,6 +175,7 @@ class ServiceEndToEndTest {
                 "status=\"succeeded\"", "diffusion_queue_depth", "diffusion_queue_wait_seconds_bucket",
                 "diffusion_job_duration_seconds_bucket", "diffusion_unet_step_seconds_bucket",
                 "batch_size=\"1\"", "diffusion_batch_size", "diffusion_images_generated_total",
+                "diffusion_model_call_seconds_bucket", "network=\"text_encoder\"", "network=\"vae_decoder\"",
                 "diffusion_workers_busy");
         assertThat(metrics).doesNotContain("metrics\"");  // tags never carry prompts
         JsonNode docs = json(send("GET", "/v3/api-docs", null, null));

@@ -20,9 +20,9 @@ import java.util.Map;
 final class DenoisingStep {
 
     private final ModelPredictors predictors;
-    private final UnetCallListener listener;
+    private final ModelCallListener listener;
 
-    DenoisingStep(ModelPredictors predictors, UnetCallListener listener) {
+    DenoisingStep(ModelPredictors predictors, ModelCallListener listener) {
         this.predictors = predictors;
         this.listener = listener;
     }
@@ -77,7 +77,7 @@ final class DenoisingStep {
                     step.create(contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
-            listener.unetCall(called.size(), System.nanoTime() - start);
+            listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);
         } catch (TranslateException e) {
             throw new GenerationException("the UNet failed: " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.model.ModelPredictors;
+import dev.diffusion.pipeline.ModelCallListener.Network;
 import dev.diffusion.scheduler.Scheduler;
 import dev.diffusion.scheduler.SchedulerConfig;
 import dev.diffusion.scheduler.Schedulers;
@@ -31,17 +32,19 @@ public final class DiffusionPipeline implements AutoCloseable {
     private final ClipTokenizer tokenizer;
     private final ModelPredictors predictors;
     private final DenoisingStep denoisingStep;
+    private final ModelCallListener modelCalls;
 
     public DiffusionPipeline(LoadedModel model) {
-        this(model, UnetCallListener.NONE);
+        this(model, ModelCallListener.NONE);
     }
 
-    public DiffusionPipeline(LoadedModel model, UnetCallListener unetCalls) {
+    public DiffusionPipeline(LoadedModel model, ModelCallListener modelCalls) {
         this.index = model.folder().index();
         this.schedulerConfig = new SchedulerConfig(model.folder().schedulerConfig());
         this.tokenizer = new ClipTokenizer(model.folder().tokenizerFile(), index.maxTextLength(), index.padTokenId());
         this.predictors = model.newPredictors();
-        this.denoisingStep = new DenoisingStep(predictors, unetCalls);
+        this.denoisingStep = new DenoisingStep(predictors, modelCalls);
+        this.modelCalls = modelCalls;
     }
 
     public ModelIndex index() {
@@ -117,8 +120,8 @@ public final class DiffusionPipeline implements AutoCloseable {
                 latents[i * latentLength + j] = (float) (image[j] / index.scalingFactor());
             }
         }
-        float[] pixels = predict(predictors.vaeDecoder(), "VAE decoder", manager -> manager.create(latents,
-                new Shape(images.size(), shape[0], shape[1], shape[2])));
+        float[] pixels = predict(predictors.vaeDecoder(), Network.VAE_DECODER, images.size(),
+                manager -> manager.create(latents, new Shape(images.size(), shape[0], shape[1], shape[2])));
         List<GeneratedImage> out = new ArrayList<>(images.size());
         int planeSize = width * height;
         for (int i = 0; i < images.size(); i++) {
@@ -147,7 +150,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         for (int i = 0; i < texts.size(); i++) {
             System.arraycopy(tokenizer.encode(texts.get(i)), 0, ids, i * tokens, tokens);
         }
-        float[] hidden = predict(predictors.textEncoder(), "text encoder",
+        float[] hidden = predict(predictors.textEncoder(), Network.TEXT_ENCODER, request.numImages(),
                 manager -> manager.create(ids, new Shape(texts.size(), tokens)));
         int rowLength = hidden.length / texts.size();
         float[] conditional = Arrays.copyOfRange(hidden, (texts.size() - 1) * rowLength, texts.size() * rowLength);
@@ -168,7 +171,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                 chw[c * planeSize + p] = (rgb[p * 3 + c] & 0xff) / 255f * 2f - 1f;
             }
         }
-        float[] mean = predict(predictors.vaeEncoder(), "VAE encoder",
+        float[] mean = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
                 manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
         double[] latents = new double[mean.length];
         for (int i = 0; i < mean.length; i++) {
@@ -177,12 +180,16 @@ public final class DiffusionPipeline implements AutoCloseable {
         return latents;
     }
 
-    private float[] predict(Predictor<NDList, NDList> predictor, String part, Function<NDManager, NDArray> input) {
+    private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images,
+            Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
-            float[] output = predictor.predict(new NDList(input.apply(manager))).singletonOrThrow().toFloatArray();
-            return ModelOutputs.requireFinite(output, part);
+            NDList inputs = new NDList(input.apply(manager));
+            long start = System.nanoTime();
+            float[] output = predictor.predict(inputs).singletonOrThrow().toFloatArray();
+            modelCalls.modelCall(network, images, System.nanoTime() - start);
+            return ModelOutputs.requireFinite(output, network.label());
         } catch (TranslateException e) {
-            throw new GenerationException("the " + part + " failed: " + e.getMessage(), e);
+            throw new GenerationException("the " + network.label() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -12,7 +12,7 @@ import dev.diffusion.model.ModelIndex;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.StepListener;
-import dev.diffusion.pipeline.UnetCallListener;
+import dev.diffusion.pipeline.ModelCallListener;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,7 +78,7 @@ public class WorkerPool implements SmartLifecycle {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
                 resources.add(model);
-                DiffusionPipeline pipeline = new DiffusionPipeline(model, unetTimer(device));
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, modelCallTimer(device));
                 resources.add(pipeline);
                 warmUp(pipeline);
                 pipelines.put(folder.name(), pipeline);
@@ -105,18 +105,29 @@ public class WorkerPool implements SmartLifecycle {
         }
     }
 
-    /** {@code diffusion.unet.step} by batch size and {@code diffusion.batch.size}, per device. */
-    private UnetCallListener unetTimer(Device device) {
+    /**
+     * {@code diffusion.model.call} by network, which tells the time inside the networks from the loop's own time;
+     * for the UNet also {@code diffusion.unet.step} by batch size and {@code diffusion.batch.size}; per device.
+     */
+    private ModelCallListener modelCallTimer(Device device) {
         String deviceTag = device.toString();
         DistributionSummary batchSizes = DistributionSummary.builder("diffusion.batch.size")
                 .description("Images advanced by one UNet call").tag("device", deviceTag).register(registry);
-        return (images, nanos) -> {
-            Timer.builder("diffusion.unet.step").description("One UNet call of the denoising loop")
-                    .tag("device", deviceTag).tag("batch_size", Integer.toString(images))
-                    .publishPercentileHistogram().maximumExpectedValue(JobMetrics.MAX_EXPECTED)
-                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
-            batchSizes.record(images);
+        return (network, images, nanos) -> {
+            timer("diffusion.model.call", "One call of a network (text encoder, UNet, VAE)", deviceTag)
+                    .tag("network", network.folderName()).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            if (network == ModelCallListener.Network.UNET) {
+                timer("diffusion.unet.step", "One UNet call of the denoising loop", deviceTag)
+                        .tag("batch_size", Integer.toString(images)).register(registry)
+                        .record(nanos, TimeUnit.NANOSECONDS);
+                batchSizes.record(images);
+            }
         };
+    }
+
+    private static Timer.Builder timer(String name, String description, String deviceTag) {
+        return Timer.builder(name).description(description).tag("device", deviceTag)
+                .publishPercentileHistogram().maximumExpectedValue(JobMetrics.MAX_EXPECTED);
     }
 
     @Override

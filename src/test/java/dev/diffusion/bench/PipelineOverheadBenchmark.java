@@ -6,6 +6,7 @@ import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.ImageSampling;
+import dev.diffusion.pipeline.ModelCallListener.Network;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,11 @@ class PipelineOverheadBenchmark {
         int runs = Integer.getInteger("benchmark.runs", 20);
         AtomicLong unetNanos = new AtomicLong();
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
-                DiffusionPipeline pipeline = new DiffusionPipeline(model, (images, nanos) -> unetNanos.addAndGet(nanos))) {
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, (network, images, nanos) -> {
+                    if (network == Network.UNET) {
+                        unetNanos.addAndGet(nanos);
+                    }
+                })) {
             int size = pipeline.index().sampleSize();
             System.out.printf(Locale.ROOT, "model %s, %d steps x %d runs per row, %s%n", modelDir, steps, runs,
                     Runtime.version());

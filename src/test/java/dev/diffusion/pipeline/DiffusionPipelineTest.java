@@ -93,6 +93,20 @@ class DiffusionPipelineTest {
     }
 
     @Test
+    void tellsItsListenerEveryNetworkCallWithItsImagesAndTime() {
+        List<String> calls = new ArrayList<>();
+        try (DiffusionPipeline listened = new DiffusionPipeline(model, (network, images, nanos) -> {
+            assertThat(nanos).as("time of the %s call", network).isPositive();
+            calls.add(network.folderName() + " x" + images);
+        })) {
+            listened.generate(request("ddim", 3, 2, 5.0), StepListener.NONE);
+        }
+
+        assertThat(calls).containsExactly("text_encoder x2", "unet x2", "unet x2", "unet x2", "unet x2",
+                "vae_decoder x2");
+    }
+
+    @Test
     void imageToImageStartsFromTheGivenPicture() {
         byte[] init = new byte[64 * 64 * 3];
         for (int p = 0; p < 64 * 64; p++) {

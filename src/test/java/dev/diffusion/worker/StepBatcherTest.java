@@ -19,6 +19,7 @@ import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
+import dev.diffusion.pipeline.ModelCallListener.Network;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -59,7 +60,11 @@ class StepBatcherTest {
     @BeforeAll
     static void load() {
         model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
-        pipeline = new DiffusionPipeline(model, (images, nanos) -> unetCalls.add(images));
+        pipeline = new DiffusionPipeline(model, (network, images, nanos) -> {
+            if (network == Network.UNET) {
+                unetCalls.add(images);
+            }
+        });
     }
 
     @AfterAll

@@ -1,0 +1,52 @@
+# Shared by the benchmark scripts (source it from the project root): the jar, the libtorch environment, starting
+# services with readiness polling, and stopping them on exit. Not a script of its own.
+
+# libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
+export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
+
+find_jar() { ls target/diffusion-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -1; }
+
+# package_jar: packages the service's jar if there is none yet, or once per run with REBUILD=1
+package_jar() {
+    if [[ -z "$(find_jar)" || "${REBUILD:-0}" == 1 ]]; then
+        ./mvnw -q -B package -DskipTests
+        REBUILD=0
+    fi
+}
+
+machine_line() {
+    echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB," \
+        "$(java -version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+SERVICES=()
+stop_services() {
+    for pid in "${SERVICES[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap stop_services EXIT
+
+# start_service PORT LOG [--spring.option=value ...]: starts the jar with the bundled model $MODEL_DIR and no other
+# models, waits until /actuator/health/readiness is UP and sets READY_SECONDS to the time from launch to UP.
+start_service() {
+    local port=$1 log=$2
+    shift 2
+    local jar began
+    package_jar
+    jar=$(find_jar)
+    began=$(date +%s.%N)
+    # shellcheck disable=SC2086  # JAVA_OPTS holds several options
+    java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
+        --diffusion.models-dir=target/no-extra-models "$@" >"$log" 2>&1 &
+    SERVICES+=($!)
+    until curl -sf "localhost:$port/actuator/health/readiness" | grep -q '"UP"'; do
+        if ! kill -0 "${SERVICES[-1]}" 2>/dev/null; then
+            echo "the service did not start; see $log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    READY_SECONDS=$(awk -v began="$began" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - began }')
+}

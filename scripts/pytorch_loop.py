@@ -1,0 +1,168 @@
+"""The plain PyTorch loop a user would write instead of the service, for scripts/bench-vs-pytorch.sh.
+
+Debian's torch on the model folder's own TorchScript files, with the model's defaults (DPM-Solver++ 2M, its steps and
+guidance), laid out from its scheduler_config.json as the service lays out `dpmpp_2m`. For every image: the prompt
+and the empty negative prompt in one text-encoder call, noise from torch.randn seeded with the image's seed (the
+service's noise is the same generator), the sampler of src/training/sampling.py with classifier-free guidance (one
+UNet call of 2 rows per step), VAE decode, and a PNG with the same "parameters" text chunk the service writes.
+
+    /usr/bin/python3 scripts/pytorch_loop.py --model src/main/models/shapes --images 32 [--warmup 4] [--batch 1]
+    /usr/bin/python3 scripts/pytorch_loop.py --model src/main/models/shapes --images 0 \\
+        --reference service.png --seed 42 --prompt "a red circle on a blue background"
+
+Prints images/s (after the warm-up images) and the share of that time spent inside the three networks. With
+--reference, first makes the image of --seed and --prompt and compares its pixels with the PNG the service made.
+Threads as the training code sets them: OPENBLAS_NUM_THREADS=1, GOMP_SPINCOUNT=10000 (OpenMP's default spin-wait
+is many times slower as soon as another process takes a core), torch.set_num_threads(--threads, default 2).
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")  # before torch loads libgomp
+
+import argparse
+import io
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image, PngImagePlugin
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "training"))
+import evaluate  # noqa: E402  (src/training, after the path is set)
+import sampling  # noqa: E402
+from clip_tokenizer import ClipTokenizer  # noqa: E402
+
+PROMPTS = ["a red circle on a blue background", "a small green square", "a large yellow triangle on a purple background",
+           "a white square on a black background", "a blue triangle", "an orange circle on a green background"]
+
+
+class Timed:
+    """A network whose calls are timed, so that the loop's own time can be told from the networks'."""
+
+    def __init__(self, module, device):
+        self.module = module.to(device)
+        # CUDA calls return before the GPU is done; wait for it, or the time would be the launch only
+        self.synchronize = torch.cuda.synchronize if device.type == "cuda" else lambda: None
+        self.seconds = 0.0
+
+    def __call__(self, *args):
+        start = time.perf_counter()
+        out = self.module(*args)
+        self.synchronize()
+        self.seconds += time.perf_counter() - start
+        return out
+
+
+class Loop:
+    def __init__(self, model_dir, device):
+        models, self.index = evaluate.load_model_folder(model_dir)
+        self.device = device
+        with open(os.path.join(model_dir, "scheduler", "scheduler_config.json")) as f:
+            config = json.load(f)
+        check_schedule(config, self.index)
+        self.timestep_spacing = config.get("timestep_spacing", "linspace")
+        self.steps_offset = config.get("steps_offset", 0)
+        self.text_encoder = Timed(models["text_encoder"], device)
+        self.unet = Timed(models["unet"], device)
+        self.vae_decoder = Timed(models["vae_decoder"], device)
+        self.networks = (self.text_encoder, self.unet, self.vae_decoder)
+        self.tokenizer = ClipTokenizer()
+        self.latent_size = self.index["sample_size"] // self.index["vae_scale_factor"]
+
+    def generate(self, prompts, seeds):
+        """PNG bytes and RGB pixels [n,H,W,3] of one image per (prompt, seed), all in the same network calls."""
+        n = len(prompts)
+        ids = torch.tensor([self.tokenizer.input_ids("")] * n + [self.tokenizer.input_ids(p) for p in prompts])
+        hidden = self.text_encoder(ids.to(self.device))
+        # on the host from each image's seed, as the service does (and diffusers with a CPU generator)
+        noise = torch.cat([torch.randn(1, self.index["latent_channels"], self.latent_size, self.latent_size,
+                                       generator=torch.Generator().manual_seed(seed)) for seed in seeds])
+        noise = noise.to(self.device)
+        latents = sampling.dpmpp_2m_sample(self.unet, noise, hidden[n:], hidden[:n], self.index["default_steps"],
+                                           self.index["default_guidance_scale"], self.timestep_spacing,
+                                           self.steps_offset)
+        decoded = self.vae_decoder(latents / self.index["scaling_factor"])
+        # as the service and diffusers: clamp((x + 1) / 2) * 255, rounded
+        rgb = ((decoded / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        return [self.png(image, prompt, seed) for image, prompt, seed in zip(rgb, prompts, seeds)], rgb
+
+    def png(self, rgb, prompt, seed):
+        size = self.index["sample_size"]
+        info = PngImagePlugin.PngInfo()
+        info.add_text("parameters", f"{prompt}\nSteps: {self.index['default_steps']}, Sampler: DPM++ 2M, "
+                                    f"CFG scale: {float(self.index['default_guidance_scale'])}, Seed: {seed}, "
+                                    f"Size: {size}x{size}, Model: {self.index['name']}")
+        out = io.BytesIO()
+        Image.fromarray(rgb).save(out, format="PNG", pnginfo=info)
+        return out.getvalue()
+
+    def time_in_networks(self):
+        return sum(network.seconds for network in self.networks)
+
+
+def check_schedule(config, index):
+    """The sampler implements SD's scaled-linear epsilon schedule and DPM-Solver++ 2M; refuse anything else."""
+    expected = {"num_train_timesteps": sampling.NUM_TRAIN_TIMESTEPS, "beta_schedule": "scaled_linear",
+                "beta_start": 0.00085, "beta_end": 0.012, "prediction_type": "epsilon"}
+    wrong = {key: config.get(key) for key, value in expected.items() if config.get(key) != value}
+    if wrong or index["default_scheduler"] != "dpmpp_2m":
+        raise SystemExit(f"this loop implements dpmpp_2m on {expected}; the model has {wrong or ''} "
+                         f"default_scheduler {index['default_scheduler']}")
+
+
+def compare(loop, reference, prompt, seed, tolerance):
+    """Max and mean absolute difference per channel between our image and the service's; True if within tolerance."""
+    ours = loop.generate([prompt], [seed])[1][0].astype(np.int16)
+    theirs = np.asarray(Image.open(reference).convert("RGB")).astype(np.int16)
+    diff = np.abs(ours - theirs)
+    print(f"pixel check (seed {seed}, {prompt!r}): max difference {diff.max()} levels, mean {diff.mean():.3f}, "
+          f"{(diff > 0).mean() * 100:.2f}% of channels differ")
+    return diff.max() <= tolerance
+
+
+def run(loop, count, batch, first_seed):
+    """count images, batch by batch, the prompts in turn, seeds first_seed, first_seed + 1, ..."""
+    for start in range(0, count, batch):
+        indices = range(start, min(start + batch, count))
+        loop.generate([PROMPTS[i % len(PROMPTS)] for i in indices], [first_seed + i for i in indices])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="src/main/models/shapes")
+    parser.add_argument("--images", type=int, default=32, help="timed images")
+    parser.add_argument("--warmup", type=int, default=4, help="untimed images first")
+    parser.add_argument("--batch", type=int, default=1, help="images per network call (1: one at a time)")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda with a CUDA build of torch (not Debian's)")
+    parser.add_argument("--graph-optimizer", action="store_true",
+                        help="TorchScript's profiling executor on (off by default, as in the service)")
+    parser.add_argument("--reference", help="a PNG of the service to compare pixels with")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the --reference image; timed images too")
+    parser.add_argument("--prompt", default=PROMPTS[0], help="prompt of the --reference image")
+    parser.add_argument("--tolerance", type=int, default=2, help="levels per channel the --reference check allows")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    loop = Loop(args.model, torch.device(args.device))
+    with torch.no_grad(), torch.jit.optimized_execution(args.graph_optimizer):
+        if args.reference and not compare(loop, args.reference, args.prompt, args.seed, args.tolerance):
+            raise SystemExit(f"the loop's image differs from the service's by more than {args.tolerance} levels")
+        if args.images == 0:
+            return
+        run(loop, args.warmup, args.batch, args.seed)
+        networks_before = loop.time_in_networks()
+        started = time.perf_counter()
+        run(loop, args.images, args.batch, args.seed + args.warmup)
+        seconds = time.perf_counter() - started
+        inside = (loop.time_in_networks() - networks_before) / seconds
+    print(f"pytorch-loop: {args.images} images in {seconds:.2f} s: {args.images / seconds:.3f} images/s "
+          f"(batch {args.batch}, {args.device}, {args.threads} threads, graph optimizer {'on' if args.graph_optimizer else 'off'}, "
+          f"torch {torch.__version__}); inside the networks {inside * 100:.1f}% of the time")
+
+
+if __name__ == "__main__":
+    main()
