@@ -13,7 +13,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.JobsConfiguration;
 import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,7 +20,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
@@ -37,10 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * queued: validation, problem details, queue positions, the full queue, cancellation of a queued job.
  */
 @WebMvcTest(controllers = {GenerationController.class, CatalogController.class})
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        BodySizeLimitFilter.class, GenerationControllerTest.Catalog.class})
-@EnableConfigurationProperties({LimitsProperties.class, dev.diffusion.jobs.JobsProperties.class,
-        dev.diffusion.jobs.QueueProperties.class})
+@Import({ApiLayer.class, GenerationControllerTest.Catalog.class})
 @TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
         "diffusion.jobs.wait-timeout=100ms"})
 class GenerationControllerTest {

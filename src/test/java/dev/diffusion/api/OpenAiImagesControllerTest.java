@@ -14,11 +14,8 @@ import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.JobsConfiguration;
-import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
-import dev.diffusion.jobs.QueueProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
@@ -50,9 +46,7 @@ import org.springframework.test.web.servlet.ResultActions;
  * problem details.
  */
 @WebMvcTest(controllers = {OpenAiImagesController.class, GenerationController.class})
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, BodySizeLimitFilter.class, OpenAiImagesControllerTest.Catalog.class})
-@EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class})
+@Import({ApiLayer.class, OpenAiImagesControllerTest.Catalog.class})
 @TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
         "diffusion.limits.max-pixels=65536", "diffusion.jobs.wait-timeout=2s"})
 class OpenAiImagesControllerTest {
