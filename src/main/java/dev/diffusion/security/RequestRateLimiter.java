@@ -36,29 +36,38 @@ public final class RequestRateLimiter {
         if (perMinute == 0) {
             return Duration.ZERO;
         }
-        return buckets.computeIfAbsent(owner, o -> new Bucket(perMinute, clock.millis())).take(clock.millis());
+        return buckets.computeIfAbsent(owner, o -> new Bucket(clock.millis())).take(clock.millis());
     }
 
+    /**
+     * A key's allowance in exact integer units: a request costs one minute in milliseconds, and every millisecond
+     * adds {@code perMinute} units, so a full bucket holds {@code perMinute} requests.
+     */
     private final class Bucket {
 
-        private double tokens;
+        private long units;
         private long refilledAt;
 
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
+        Bucket(long now) {
+            this.units = capacity();
             this.refilledAt = now;
         }
 
+        private long capacity() {
+            return perMinute * MINUTE_MILLIS;
+        }
+
         synchronized Duration take(long now) {
-            // a clock set back refills nothing
-            long elapsed = Math.max(0, now - refilledAt);
-            tokens = Math.min(perMinute, tokens + elapsed * (double) perMinute / MINUTE_MILLIS);
-            refilledAt += elapsed;
-            if (tokens >= 1) {
-                tokens -= 1;
+            // a clock set back refills nothing; a minute refills all (and bounds the product)
+            if (now > refilledAt) {
+                units = Math.min(capacity(), units + Math.min(now - refilledAt, MINUTE_MILLIS) * perMinute);
+                refilledAt = now;
+            }
+            if (units >= MINUTE_MILLIS) {
+                units -= MINUTE_MILLIS;
                 return Duration.ZERO;
             }
-            return Duration.ofMillis((long) Math.ceil((1 - tokens) * MINUTE_MILLIS / perMinute));
+            return Duration.ofMillis((MINUTE_MILLIS - units + perMinute - 1) / perMinute);
         }
     }
 }

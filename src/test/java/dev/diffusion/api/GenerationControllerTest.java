@@ -17,7 +17,12 @@ import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -28,6 +33,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.ResultActions;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
 @WebMvcTest(controllers = {GenerationController.class, CatalogController.class})
 @Import({ApiLayer.class, GenerationControllerTest.Catalog.class})
 @TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
-        "diffusion.jobs.wait-timeout=100ms"})
+        "diffusion.jobs.wait-timeout=100ms", "diffusion.limits.max-prompt-length=100",
+        "diffusion.limits.max-init-image-size=1KB", "diffusion.limits.max-init-image-pixels=1024"})
 class GenerationControllerTest {
 
     @TestConfiguration
@@ -156,6 +163,58 @@ class GenerationControllerTest {
         mvc.perform(get("/generate"))
                 .andExpect(status().isMethodNotAllowed())
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void promptsLongerThanTheLimitAreFieldErrors() throws Exception {
+        drainQueue();
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(
+                        "{\"prompt\": \"" + "x".repeat(101) + "\", \"negative_prompt\": \"" + "y".repeat(101) + "\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("prompt"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be at most 100 characters"))
+                .andExpect(jsonPath("$.errors[1].field").value("negative_prompt"));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"" + "x".repeat(100) + "\"}"))
+                .andExpect(status().isAccepted());
+        drainQueue();
+    }
+
+    @Test
+    void initImagesLargerThanTheLimitsAreFieldErrors() throws Exception {
+        drainQueue();
+        initImage(png(64, 64, false))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("init_image"))
+                .andExpect(jsonPath("$.errors[0].message", containsString("at most 1024 pixels")));
+        byte[] noisy = png(24, 24, true);
+        org.assertj.core.api.Assertions.assertThat(noisy.length).as("over 1KB, under 1024 pixels")
+                .isGreaterThan(1024);
+        initImage(noisy)
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("init_image"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be at most 1024 bytes"));
+        initImage(png(16, 16, false)).andExpect(status().isAccepted());
+        drainQueue();
+    }
+
+    private ResultActions initImage(byte[] png) throws Exception {
+        return mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(
+                "{\"prompt\": \"x\", \"init_image\": \"" + Base64.getEncoder().encodeToString(png) + "\"}"));
+    }
+
+    /** A PNG of one colour, or of random pixels (which do not compress). */
+    private static byte[] png(int width, int height, boolean noisy) throws Exception {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Random random = new Random(1);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, noisy ? random.nextInt(1 << 24) : 0x336699);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     @Test

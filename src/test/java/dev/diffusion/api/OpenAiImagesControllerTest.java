@@ -164,6 +164,23 @@ class OpenAiImagesControllerTest {
     }
 
     @Test
+    void jsonNestedPastTheLimitIsRefusedWhileParsedAndWithinItIsRead() throws Exception {
+        // the SDKs' fields this service ignores are skipped, not refused, so only the depth limit stops a deep one
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(16) + "]".repeat(16) + "}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
+                .andExpect(jsonPath("$.error.message", containsString("nesting depth (17)")))
+                .andExpect(jsonPath("$.error.message", containsString("maximum allowed (16")));
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(4000) + "}")
+                .andExpect(status().isBadRequest());
+
+        CompletableFuture<Job> worker = workerThat(succeedWithImages());
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(15) + "]".repeat(15) + "}")
+                .andExpect(status().isOk());
+        worker.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void sizesTheModelCannotServeAreInvalidRequestsOnSize() throws Exception {
         generate(SDK_BODY.replace("64x64", "1024x1024"))
                 .andExpect(status().isBadRequest())
