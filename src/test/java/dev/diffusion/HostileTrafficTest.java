@@ -186,7 +186,8 @@ class HostileTrafficTest {
 
     @Provide
     Arbitrary<String> endpoints() {
-        return Arbitraries.of("/generate", "/generate", "/v1/images/generations");
+        return Arbitraries.of("/generate", "/generate", "/v1/images/generations", "/v1/images/generations",
+                "/generate?wait=maybe", "/generate?wait=%ff", "/generate?%ff=1", "/generate?wait=true&wait=false");
     }
 
     @Provide
@@ -274,6 +275,17 @@ class HostileTrafficTest {
                 "{\"prompt\": \"x\", \"response_format\": \"gif\"}", "{\"prompt\": \"x\", \"n\": -1}",
                 "{'prompt': 'x'}", "{\"prompt\": \"x\",}", "{\"prompt\" \"x\"}", "prompt=x")
                 .map(text -> text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Example
+    void aQueryStringThatCannotBeDecodedOrAFormBodyIsRefusedNotAServerError() throws Exception {
+        HttpResponse<byte[]> query = http.post("/generate?wait=%ff", VALID);
+        assertThat(query.statusCode()).isEqualTo(400);
+        assertAnswered(query, false);
+        HttpResponse<byte[]> form = http.post("/v1/images/generations", new byte[] {(byte) 0xff, '=', '1'},
+                "application/x-www-form-urlencoded");
+        assertThat(form.statusCode()).isEqualTo(415);
+        assertAnswered(form, true);
     }
 
     // ---- overload ----

@@ -13,8 +13,8 @@ import org.springframework.context.annotation.Import;
  * checks, error handlers, filters, API keys and quotas. A slice adds its own {@code ModelCatalog} and meter registry.
  */
 @Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, BodySizeLimitFilter.class, ApiKeyFilter.class, ActiveJobQuota.class,
-        JsonLimitsConfiguration.class, SecurityConfiguration.class})
+        OpenAiErrorHandler.class, BodySizeLimitFilter.class, MalformedRequestFilter.class, ApiKeyFilter.class,
+        ActiveJobQuota.class, JsonLimitsConfiguration.class, SecurityConfiguration.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
         SecurityProperties.class})
 final class ApiLayer {

@@ -157,9 +157,12 @@ class GenerationControllerTest {
 
     @Test
     void wrongContentTypeAndMethodAreProblems() throws Exception {
-        mvc.perform(post("/generate").contentType(MediaType.TEXT_PLAIN).content("a cat"))
-                .andExpect(status().isUnsupportedMediaType())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        for (String type : List.of(MediaType.TEXT_PLAIN_VALUE, "*/*", "application/*+json",
+                MediaType.APPLICATION_FORM_URLENCODED_VALUE)) {
+            mvc.perform(post("/generate").header("Content-Type", type).content("{\"prompt\": \"a cat\"}"))
+                    .andExpect(status().isUnsupportedMediaType())
+                    .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        }
         mvc.perform(get("/generate"))
                 .andExpect(status().isMethodNotAllowed())
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));

@@ -224,9 +224,12 @@ class OpenAiImagesControllerTest {
                     .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
                     .andExpect(jsonPath("$.error.message").isString());
         }
-        mvc.perform(post("/v1/images/generations").contentType(MediaType.TEXT_PLAIN).content("a red circle"))
-                .andExpect(status().isUnsupportedMediaType())
-                .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        for (String type : List.of(MediaType.TEXT_PLAIN_VALUE, "*/*", "application/*+json",
+                MediaType.APPLICATION_FORM_URLENCODED_VALUE)) {
+            mvc.perform(post("/v1/images/generations").header(HttpHeaders.CONTENT_TYPE, type).content(SDK_BODY))
+                    .andExpect(status().isUnsupportedMediaType())
+                    .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        }
         generate("{\"prompt\": \"" + "x".repeat(5000) + "\"}")
                 .andExpect(status().isPayloadTooLarge())
                 .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
