@@ -33,7 +33,7 @@ class GracefulShutdownTest {
         List<String> waiting = new ArrayList<>();
         Instant shutdownBegan;
         try {
-            running = jobs.submit(job("a long one", 150, 4));
+            running = jobs.submit(job("a long one", 100, 4));
             for (int i = 0; i < 3; i++) {
                 waiting.add(jobs.submit(job("waits " + i, 4, 1)).id());
             }
@@ -59,7 +59,7 @@ class GracefulShutdownTest {
     }
 
     private static JobRequest job(String prompt, int steps, int images) {
-        return new JobRequest("tiny", GenerationRequest.txt2img(prompt, "", 128, 128, steps, 5.0, "ddim", 1, images),
+        return new JobRequest("tiny", GenerationRequest.txt2img(prompt, "", 64, 64, steps, 5.0, "ddim", 1, images),
                 null);
     }
 
@@ -69,7 +69,7 @@ class GracefulShutdownTest {
         while (true) {
             Job job = jobs.find(id).orElseThrow();
             if (job.status() == JobStatus.RUNNING && job.step() > 0) {
-                assertThat(job.step()).as("the job is too quick to be running at shutdown").isLessThan(100);
+                assertThat(job.step()).as("the job is too quick to be running at shutdown").isLessThan(75);
                 return;
             }
             assertThat(System.nanoTime()).as("job %s starts", id).isLessThan(deadline);
