@@ -17,8 +17,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The soak driver of {@code scripts/soak.sh}: warms the service up with WARMUP images, reads the service process's
- * resident memory, then has CONCURRENCY closed-loop clients make IMAGES images ({@code POST /generate?wait=true}, 1 to
+ * The soak driver of {@code scripts/soak.sh}: warms the service up with WARMUP images (first CONCURRENCY requests of 8
+ * images at once, the largest batch these clients can make, so that libtorch has met its largest shapes), reads the
+ * service process's resident memory, then has CONCURRENCY closed-loop clients make IMAGES images ({@code POST /generate?wait=true}, 1 to
  * 8 images a request, schedulers and seeds varied, every PNG fetched and checked), sampling the resident memory as it
  * goes. Prints failures and the memory growth from after the warm-up to the end, and a Markdown row for
  * BENCHMARKS.md; exits 1 if any image failed or the growth passed GROWTH_LIMIT_MB.
@@ -45,13 +46,13 @@ public class SoakLoad {
         Random random = new Random(1);
 
         System.out.printf("warm-up: %d images%n", warmUp);
-        Result warm = run(base, warmUp, concurrency, random, pid, 0);
+        Result warm = run(base, warmUp, concurrency, random, pid, 0, true);
         long rssAfterWarmUp = residentKb(pid);
         System.out.printf("warm-up done: %d failures; resident memory %d MB%n", warm.failures().size(),
                 rssAfterWarmUp / 1024);
 
         long began = System.nanoTime();
-        Result soak = run(base, images, concurrency, random, pid, Math.max(1, images / 10));
+        Result soak = run(base, images, concurrency, random, pid, Math.max(1, images / 10), false);
         double seconds = (System.nanoTime() - began) / 1e9;
         long rssAtEnd = residentKb(pid);
         long growthMb = Math.round((rssAtEnd - rssAfterWarmUp) / 1024.0);
@@ -77,14 +78,15 @@ public class SoakLoad {
     }
 
     /**
-     * {@code images} images by {@code concurrency} clients, each request of 1 to 8 of them; samples the resident
-     * memory every {@code sampleEvery} images (0: never).
+     * {@code images} images by {@code concurrency} clients, each request of 1 to 8 of them (8 for the first
+     * {@code concurrency} requests if {@code largestFirst}); samples the resident memory every {@code sampleEvery}
+     * images (0: never).
      */
-    private static Result run(String base, int images, int concurrency, Random random, long pid, int sampleEvery)
-            throws Exception {
+    private static Result run(String base, int images, int concurrency, Random random, long pid, int sampleEvery,
+            boolean largestFirst) throws Exception {
         List<int[]> requests = new ArrayList<>();
         for (int left = images; left > 0; ) {
-            int n = Math.min(left, 1 + random.nextInt(8));
+            int n = Math.min(left, largestFirst && requests.size() < concurrency ? 8 : 1 + random.nextInt(8));
             requests.add(new int[] {n, random.nextInt(1 << 30)});
             left -= n;
         }

@@ -29,7 +29,8 @@ fi
 JAR=$(find_jar)
 
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "model: $MODEL_DIR; $IMAGES images after $WARMUP of warm-up, concurrency $CONCURRENCY; JAVA_OPTS: $JAVA_OPTS"
+echo "model: $MODEL_DIR; $IMAGES images after $WARMUP of warm-up, concurrency $CONCURRENCY; JAVA_OPTS: $JAVA_OPTS;"
+echo "MALLOC_ARENA_MAX: ${MALLOC_ARENA_MAX:-unset}"
 
 LOG=target/soak.log
 # shellcheck disable=SC2086  # JAVA_OPTS holds several options
