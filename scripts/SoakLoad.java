@@ -19,10 +19,10 @@ import java.util.regex.Pattern;
 /**
  * The soak driver of {@code scripts/soak.sh}: warms the service up with WARMUP images (first CONCURRENCY requests of 8
  * images at once, the largest batch these clients can make, so that libtorch has met its largest shapes), reads the
- * service process's resident memory, then has CONCURRENCY closed-loop clients make IMAGES images ({@code POST /generate?wait=true}, 1 to
- * 8 images a request, schedulers and seeds varied, every PNG fetched and checked), sampling the resident memory as it
- * goes. Prints failures and the memory growth from after the warm-up to the end, and a Markdown row for
- * BENCHMARKS.md; exits 1 if any image failed or the growth passed GROWTH_LIMIT_MB.
+ * service process's resident memory, then has CONCURRENCY closed-loop clients make IMAGES images
+ * ({@code POST /generate?wait=true}, 1 to 8 images a request, schedulers and seeds varied, every PNG fetched and
+ * checked), sampling the resident memory as it goes. Prints failures and the memory growth from after the warm-up to
+ * the end, and a Markdown row for BENCHMARKS.md; exits 1 if any image failed or the growth passed GROWTH_LIMIT_MB.
  *
  * <p>Usage: {@code java scripts/SoakLoad.java URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB}
  */

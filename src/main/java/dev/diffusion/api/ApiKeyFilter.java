@@ -32,6 +32,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     /** The request attribute holding the caller's {@link ApiClient}; absent when API keys are off. */
     public static final String CLIENT = ApiKeyFilter.class.getName() + ".client";
     private static final String BEARER = "Bearer ";
+    private static final String CHALLENGE = "Bearer realm=\"diffusion-service\"";
     private static final Pattern SIMPLE_PATH = Pattern.compile("[A-Za-z0-9/._-]*");
     private static final List<String> OPEN_PREFIXES = List.of("/actuator/", "/v3/api-docs", "/swagger-ui");
     /** The web page's own files; the API calls it makes are checked as any other. */
@@ -79,8 +80,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         Optional<ApiClient> client = bearer
                 ? keys.authenticate(authorization.substring(BEARER.length()).strip()) : Optional.empty();
         if (client.isEmpty()) {
-            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, bearer
-                    ? "Bearer realm=\"diffusion-service\", error=\"invalid_token\"" : "Bearer realm=\"diffusion-service\"");
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE,
+                    bearer ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
             FilterErrors.send(request, response, HttpStatus.UNAUTHORIZED, "Unauthorized", bearer
                             ? "the API key is not valid" : "an API key is required: Authorization: Bearer <key>",
                     OpenAiErrorHandler.INVALID_REQUEST, "invalid_api_key");
