@@ -25,6 +25,7 @@ public record SecurityProperties(@DefaultValue List<String> apiKeys, @Valid @Def
      * @param requestsPerMinute API requests of one key per minute (a token bucket: a full minute's worth may come at
      *                          once, then they refill evenly)
      */
-    public record Quotas(@Min(0) @DefaultValue("0") int maxActiveJobs, @Min(0) @DefaultValue("0") int requestsPerMinute) {
+    public record Quotas(@Min(0) @DefaultValue("0") int maxActiveJobs,
+            @Min(0) @DefaultValue("0") int requestsPerMinute) {
     }
 }

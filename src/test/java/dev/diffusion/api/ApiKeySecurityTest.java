@@ -160,7 +160,8 @@ class ApiKeySecurityTest {
             assertThat(filtered(filter, open)).as(open).isEqualTo(200);
         }
         for (String closed : List.of("/generate", "/jobs/x", "/jobs/x/events", "/models", "/schedulers",
-                "/v1/images/generations", "/actuator/../generate", "/actuator/..;/generate", "/actuator/%2e%2e/generate",
+                "/v1/images/generations", "/actuator/../generate", "/actuator/..;/generate",
+                "/actuator/%2e%2e/generate",
                 "/actuator;/../generate", "//generate", "/app.js/../generate", "/actuator\\..\\generate")) {
             assertThat(filtered(filter, closed)).as(closed).isEqualTo(401);
         }
