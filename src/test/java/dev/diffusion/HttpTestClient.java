@@ -36,6 +36,17 @@ final class HttpTestClient {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** POSTs raw bytes, with {@code contentType} unless it is null. */
+    HttpResponse<byte[]> post(String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path)))
+                .timeout(Duration.ofMinutes(2))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpResponse<byte[]> get(String url) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url.startsWith("/") ? url(url) : url))
                 .timeout(Duration.ofMinutes(2)).build();

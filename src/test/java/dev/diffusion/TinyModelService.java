@@ -13,9 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "diffusion.bundled-model=src/test/resources/models/tiny",
-    "diffusion.models-dir=target/no-extra-models",
-    "diffusion.workers.devices=cpu",
+    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
     "diffusion.workers.preview-every=2"})
 public @interface TinyModelService {
 }

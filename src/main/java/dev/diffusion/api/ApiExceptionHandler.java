@@ -51,6 +51,13 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 headers);
     }
 
+    @ExceptionHandler(QuotaExceededException.class)
+    ResponseEntity<ProblemDetail> quota(QuotaExceededException e, HttpServletRequest request) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        return respond(problem(HttpStatus.TOO_MANY_REQUESTS, "Too many requests", e.getMessage(), request), headers);
+    }
+
     @ExceptionHandler(BodySizeLimitFilter.BodyTooLargeException.class)
     ResponseEntity<ProblemDetail> tooLarge(BodySizeLimitFilter.BodyTooLargeException e, HttpServletRequest request) {
         return respond(problem(HttpStatus.CONTENT_TOO_LARGE, "Request body too large", e.getMessage(), request),

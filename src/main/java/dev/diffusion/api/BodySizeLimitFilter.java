@@ -9,11 +9,8 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses request bodies over {@code diffusion.limits.max-body-size} with 413: at once when Content-Length says so,
@@ -21,8 +18,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 public class BodySizeLimitFilter extends OncePerRequestFilter {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final long maxBytes;
 
@@ -34,21 +29,10 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBytes) {
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
             // the client may still be sending: tell it the connection ends here rather than drain its body
             response.setHeader("Connection", "close");
-            String path = request.getRequestURI().substring(request.getContextPath().length());
-            if (path.equals(OpenAiImagesController.PATH)) {
-                // OpenAI's clients expect their own error shape
-                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-                JSON.writeValue(response.getOutputStream(),
-                        OpenAiError.of(message(), OpenAiErrorHandler.INVALID_REQUEST, null, null));
-                return;
-            }
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, message());
-            problem.setTitle("Request body too large");
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            JSON.writeValue(response.getOutputStream(), problem);
+            FilterErrors.send(request, response, HttpStatus.CONTENT_TOO_LARGE, "Request body too large", message(),
+                    OpenAiErrorHandler.INVALID_REQUEST, null);
             return;
         }
         chain.doFilter(new LimitedRequest(request), response);

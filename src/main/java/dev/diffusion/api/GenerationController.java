@@ -14,7 +14,9 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.util.Objects;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
@@ -39,13 +41,15 @@ public class GenerationController {
 
     private final JobService jobs;
     private final RequestResolver resolver;
+    private final ActiveJobQuota quota;
     private final JobsProperties settings;
     private final JobEventStreams eventStreams;
 
-    public GenerationController(JobService jobs, RequestResolver resolver, JobsProperties settings,
-            JobEventStreams eventStreams) {
+    public GenerationController(JobService jobs, RequestResolver resolver, ActiveJobQuota quota,
+            JobsProperties settings, JobEventStreams eventStreams) {
         this.jobs = jobs;
         this.resolver = resolver;
+        this.quota = quota;
         this.settings = settings;
         this.eventStreams = eventStreams;
     }
@@ -77,14 +81,17 @@ public class GenerationController {
                              "errors": [{"field": "steps", "message": "must be between 1 and 150"}]}""")))
     @ApiResponse(responseCode = "413", description = "Body too large", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "429", description = "Past the API key's quota; see Retry-After", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "503", description = "Queue full or shutting down; see Retry-After",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
                     schema = @Schema(implementation = ProblemDetail.class)))
     public ResponseEntity<?> generate(@RequestBody GenerateRequest request,
             @Parameter(description = "Block until the job ends") @RequestParam(defaultValue = "false") boolean wait,
-            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) throws InterruptedException {
-        JobRequest resolved = resolver.resolve(request);
-        Job job = jobs.submit(resolved);
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept, HttpServletRequest http)
+            throws InterruptedException {
+        JobRequest resolved = resolver.resolve(request, ApiKeyFilter.owner(http));
+        Job job = quota.submit(resolved);
         URI location = URI.create("/jobs/" + job.id());
         if (!wait) {
             return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(job));
@@ -104,8 +111,8 @@ public class GenerationController {
     @Operation(summary = "A job: status, queue position, progress, resolved request, images or error")
     @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
-    public JobView job(@PathVariable String id) {
-        return view(find(id));
+    public JobView job(@PathVariable String id, HttpServletRequest http) {
+        return view(find(id, http));
     }
 
     @DeleteMapping(path = "/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -113,7 +120,8 @@ public class GenerationController {
             + "step; a finished one is left as it is. Answers with the job as it then stands.")
     @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
-    public JobView cancel(@PathVariable String id) {
+    public JobView cancel(@PathVariable String id, HttpServletRequest http) {
+        find(id, http);
         return view(jobs.cancel(id).orElseThrow(() -> noJob(id)));
     }
 
@@ -121,8 +129,8 @@ public class GenerationController {
     @Operation(summary = "One image of a finished job, as PNG with an AUTOMATIC1111 'parameters' text chunk")
     @ApiResponse(responseCode = "404", description = "No such job or image", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
-    public ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index) {
-        Job job = find(id);
+    public ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index, HttpServletRequest http) {
+        Job job = find(id, http);
         return job.images().stream().filter(image -> image.index() == index).findFirst()
                 .map(GenerationController::png)
                 .orElseThrow(() -> new JobNotFoundException(job.status() == JobStatus.SUCCEEDED
@@ -136,8 +144,8 @@ public class GenerationController {
                     + "one of succeeded, failed, cancelled, after which the stream ends. Event data is JSON.")
     @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
-    public SseEmitter events(@PathVariable String id) {
-        find(id);
+    public SseEmitter events(@PathVariable String id, HttpServletRequest http) {
+        find(id, http);
         return eventStreams.open(id);
     }
 
@@ -169,8 +177,10 @@ public class GenerationController {
         }
     }
 
-    private Job find(String id) {
-        return jobs.find(id).orElseThrow(() -> noJob(id));
+    /** The job, if the caller owns it: another key's job is answered as if it did not exist. */
+    private Job find(String id, HttpServletRequest http) {
+        String owner = ApiKeyFilter.owner(http);
+        return jobs.find(id).filter(job -> Objects.equals(job.request().owner(), owner)).orElseThrow(() -> noJob(id));
     }
 
     private JobView view(Job job) {

@@ -28,6 +28,8 @@ public class OpenAiErrorHandler {
 
     static final String INVALID_REQUEST = "invalid_request_error";
     static final String SERVER_ERROR = "server_error";
+    /** OpenAI's type for a client past its request limits, with code {@code rate_limit_exceeded}. */
+    static final String RATE_LIMIT = "requests";
     private static final Logger log = LoggerFactory.getLogger(OpenAiErrorHandler.class);
 
     @ExceptionHandler(RequestValidationException.class)
@@ -42,6 +44,14 @@ public class OpenAiErrorHandler {
     @ExceptionHandler(JobRefusedException.class)
     ResponseEntity<OpenAiError> refused(JobRefusedException e) {
         return serviceUnavailable(e.getMessage(), null);
+    }
+
+    @ExceptionHandler(QuotaExceededException.class)
+    ResponseEntity<OpenAiError> quota(QuotaExceededException e) {
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(OpenAiError.of(e.getMessage(), RATE_LIMIT, null, "rate_limit_exceeded"));
     }
 
     @ExceptionHandler({HttpMessageNotReadableException.class, BodySizeLimitFilter.BodyTooLargeException.class})

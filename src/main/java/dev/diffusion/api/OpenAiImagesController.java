@@ -7,6 +7,7 @@ import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.jobs.ModelCatalog;
 import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletRequest;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -28,7 +29,8 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 /**
  * {@code POST /v1/images/generations}: OpenAI's Images API over this service's jobs, so that OpenAI's SDKs and the
  * tools built on them work with a changed base URL. The request blocks until its job ends; errors are in OpenAI's
- * shape ({@link OpenAiErrorHandler}). An {@code Authorization} header is accepted and not checked.
+ * shape ({@link OpenAiErrorHandler}). With API keys on, the SDKs' own {@code Authorization: Bearer} header carries the
+ * key.
  */
 @ServesApi
 @RestController
@@ -44,13 +46,15 @@ public class OpenAiImagesController {
 
     private final JobService jobs;
     private final RequestResolver resolver;
+    private final ActiveJobQuota quota;
     private final ModelCatalog catalog;
     private final JobsProperties settings;
 
-    public OpenAiImagesController(JobService jobs, RequestResolver resolver, ModelCatalog catalog,
-            JobsProperties settings) {
+    public OpenAiImagesController(JobService jobs, RequestResolver resolver, ActiveJobQuota quota,
+            ModelCatalog catalog, JobsProperties settings) {
         this.jobs = jobs;
         this.resolver = resolver;
+        this.quota = quota;
         this.catalog = catalog;
         this.settings = settings;
     }
@@ -74,12 +78,17 @@ public class OpenAiImagesController {
                     value = """
                             {"error": {"message": "width: must be a positive multiple of 32", "type":
                              "invalid_request_error", "param": "size", "code": null}}""")))
+    @ApiResponse(responseCode = "401", description = "With API keys on: no valid key (code invalid_api_key)",
+            content = @Content(schema = @Schema(implementation = OpenAiError.class)))
+    @ApiResponse(responseCode = "429", description = "Past the API key's quota (code rate_limit_exceeded); see "
+            + "Retry-After", content = @Content(schema = @Schema(implementation = OpenAiError.class)))
     @ApiResponse(responseCode = "500", description = "The generation failed (type server_error)",
             content = @Content(schema = @Schema(implementation = OpenAiError.class)))
     @ApiResponse(responseCode = "503", description = "Queue full, shutting down, or the images were not ready "
             + "within the wait timeout; see Retry-After", content = @Content(
                     schema = @Schema(implementation = OpenAiError.class)))
-    public ResponseEntity<?> generate(@RequestBody OpenAiImageRequest request) throws InterruptedException {
+    public ResponseEntity<?> generate(@RequestBody OpenAiImageRequest request, HttpServletRequest http)
+            throws InterruptedException {
         String format = request.responseFormat() == null ? URL : request.responseFormat();
         List<FieldError> errors = new ArrayList<>();
         if (!format.equals(URL) && !format.equals(B64_JSON)) {
@@ -99,8 +108,9 @@ public class OpenAiImagesController {
         if (!errors.isEmpty()) {
             throw new RequestValidationException(errors);
         }
-        Job job = jobs.submit(resolver.resolve(new GenerateRequest(request.prompt(), null, servedModel(request.model()),
-                width, height, null, null, null, null, null, request.n(), null, null, null)));
+        Job job = quota.submit(resolver.resolve(new GenerateRequest(request.prompt(), null,
+                servedModel(request.model()), width, height, null, null, null, null, null, request.n(), null, null,
+                null), ApiKeyFilter.owner(http)));
 
         Job done = jobs.await(job.id(), settings.waitTimeout()).orElse(job);
         boolean timedOut = !done.status().finished();

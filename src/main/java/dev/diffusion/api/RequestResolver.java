@@ -21,7 +21,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class RequestResolver {
 
-    static final int MAX_PROMPT_LENGTH = 2000;
     static final double MAX_GUIDANCE = 30;
     /** Random seeds stay below 2^53 so that JavaScript clients read them exactly. */
     private static final long RANDOM_SEED_BOUND = 1L << 53;
@@ -35,15 +34,17 @@ public class RequestResolver {
         this.limits = limits;
     }
 
-    public JobRequest resolve(GenerateRequest r) {
+    /** The job request for {@code r}, made by {@code owner} (null when API keys are off). */
+    public JobRequest resolve(GenerateRequest r, String owner) {
         List<FieldError> errors = new ArrayList<>();
+        int maxPromptLength = limits.maxPromptLength();
         if (r.prompt() == null || r.prompt().isBlank()) {
             errors.add(new FieldError("prompt", "is required and must not be blank"));
-        } else if (r.prompt().length() > MAX_PROMPT_LENGTH) {
-            errors.add(new FieldError("prompt", "must be at most " + MAX_PROMPT_LENGTH + " characters"));
+        } else if (r.prompt().length() > maxPromptLength) {
+            errors.add(new FieldError("prompt", "must be at most " + maxPromptLength + " characters"));
         }
-        if (r.negativePrompt() != null && r.negativePrompt().length() > MAX_PROMPT_LENGTH) {
-            errors.add(new FieldError("negative_prompt", "must be at most " + MAX_PROMPT_LENGTH + " characters"));
+        if (r.negativePrompt() != null && r.negativePrompt().length() > maxPromptLength) {
+            errors.add(new FieldError("negative_prompt", "must be at most " + maxPromptLength + " characters"));
         }
         Optional<ModelInfo> found = r.model() == null ? Optional.of(catalog.defaultModel()) : catalog.find(r.model());
         if (found.isEmpty()) {
@@ -96,14 +97,20 @@ public class RequestResolver {
         long seed = r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND);
         return new JobRequest(model.name(), new GenerationRequest(r.prompt(),
                 r.negativePrompt() == null ? "" : r.negativePrompt(), width, height, steps, guidance, rescale,
-                scheduler, seed, numImages, eta, initImage, initImage == null ? 1.0 : strength));
+                scheduler, seed, numImages, eta, initImage, initImage == null ? 1.0 : strength), owner);
     }
 
-    private static byte[] decodeInitImage(List<FieldError> errors, String encoded, int width, int height) {
+    private byte[] decodeInitImage(List<FieldError> errors, String encoded, int width, int height) {
         String base64 = encoded.startsWith("data:") && encoded.contains(",")
                 ? encoded.substring(encoded.indexOf(',') + 1) : encoded;
         try {
-            return ImageDecoder.decodeRgb(Base64.getMimeDecoder().decode(base64), width, height);
+            byte[] file = Base64.getMimeDecoder().decode(base64);
+            if (file.length > limits.maxInitImageSize().toBytes()) {
+                errors.add(new FieldError("init_image", "must be at most " + limits.maxInitImageSize().toBytes()
+                        + " bytes"));
+                return null;
+            }
+            return ImageDecoder.decodeRgb(file, width, height, limits.maxInitImagePixels());
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError("init_image", "is not valid base64"));
         } catch (ImageDecoder.InvalidImageException e) {

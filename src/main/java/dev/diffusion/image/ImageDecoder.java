@@ -13,19 +13,17 @@ import javax.imageio.stream.ImageInputStream;
 /** Reads an uploaded PNG or JPEG into packed RGB at the size a generation needs. */
 public final class ImageDecoder {
 
-    /** Refuse pictures whose header claims more pixels than this, before decoding them (decompression bombs). */
-    public static final long MAX_SOURCE_PIXELS = 4096L * 4096L;
-
     private ImageDecoder() {
     }
 
     /**
-     * Decodes {@code data} and resizes it to {@code width × height} (bicubic, no cropping).
+     * Decodes {@code data} and resizes it to {@code width × height} (bicubic, no cropping). A picture whose header
+     * claims more than {@code maxSourcePixels} is refused before it is decoded (decompression bombs).
      *
      * @throws InvalidImageException when the bytes are not a readable PNG or JPEG, or the picture is too large
      */
-    public static byte[] decodeRgb(byte[] data, int width, int height) {
-        BufferedImage source = read(data);
+    public static byte[] decodeRgb(byte[] data, int width, int height, long maxSourcePixels) {
+        BufferedImage source = read(data, maxSourcePixels);
         BufferedImage target = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = target.createGraphics();
         try {
@@ -45,7 +43,7 @@ public final class ImageDecoder {
         return rgb;
     }
 
-    private static BufferedImage read(byte[] data) {
+    private static BufferedImage read(byte[] data, long maxPixels) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (in == null || !readers.hasNext()) {
@@ -59,9 +57,9 @@ public final class ImageDecoder {
                 }
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_SOURCE_PIXELS) {
+                if (pixels > maxPixels) {
                     throw new InvalidImageException("the image is too large (" + reader.getWidth(0) + "×"
-                            + reader.getHeight(0) + "); at most " + MAX_SOURCE_PIXELS + " pixels");
+                            + reader.getHeight(0) + "); at most " + maxPixels + " pixels");
                 }
                 return reader.read(0);
             } finally {

@@ -11,6 +11,7 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A model folder's TorchScript networks loaded on one device through DJL's PyTorch engine. The weights are loaded
@@ -28,6 +29,8 @@ public final class LoadedModel implements AutoCloseable {
     private final ZooModel<NDList, NDList> unet;
     private final ZooModel<NDList, NDList> vaeDecoder;
     private final ZooModel<NDList, NDList> vaeEncoder;
+    /** The arrays the networks hold once loaded: their weights (DJL attaches each to its model's manager). */
+    private final int weightArrays;
 
     private LoadedModel(ModelFolder folder, Device device, ZooModel<NDList, NDList> textEncoder,
             ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder, ZooModel<NDList, NDList> vaeEncoder) {
@@ -37,6 +40,7 @@ public final class LoadedModel implements AutoCloseable {
         this.unet = unet;
         this.vaeDecoder = vaeDecoder;
         this.vaeEncoder = vaeEncoder;
+        this.weightArrays = managedArrays();
     }
 
     public static LoadedModel load(ModelFolder folder, Device device) {
@@ -88,6 +92,25 @@ public final class LoadedModel implements AutoCloseable {
     public ModelPredictors newPredictors() {
         return new ModelPredictors(textEncoder.newPredictor(), unet.newPredictor(), vaeDecoder.newPredictor(),
                 vaeEncoder == null ? null : vaeEncoder.newPredictor(), NDManager.newBaseManager(device, "PyTorch"));
+    }
+
+    /**
+     * Native arrays attached to the networks' managers (their predictors' managers included) besides the weights they
+     * were loaded with: none once the predictions that made them have been read, or native memory would grow with
+     * every generation.
+     */
+    public int liveArrays() {
+        return managedArrays() - weightArrays;
+    }
+
+    private int managedArrays() {
+        int count = 0;
+        for (ZooModel<NDList, NDList> model : Arrays.asList(textEncoder, unet, vaeDecoder, vaeEncoder)) {
+            if (model != null) {
+                count += model.getNDManager().getManagedArrays().size();
+            }
+        }
+        return count;
     }
 
     @Override

@@ -216,6 +216,14 @@ public final class DiffusionPipeline implements AutoCloseable {
         return values;
     }
 
+    /**
+     * Native arrays held by this pipeline's root manager and the step managers under it: none between steps, since
+     * every step's arrays live in a sub-manager that the step closes.
+     */
+    public int liveArrays() {
+        return predictors.manager().getManagedArrays().size();
+    }
+
     @Override
     public void close() {
         predictors.close();

@@ -13,15 +13,18 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.JobsConfiguration;
 import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
@@ -30,6 +33,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
+import org.springframework.test.web.servlet.ResultActions;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,12 +41,10 @@ import tools.jackson.databind.json.JsonMapper;
  * queued: validation, problem details, queue positions, the full queue, cancellation of a queued job.
  */
 @WebMvcTest(controllers = {GenerationController.class, CatalogController.class})
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        BodySizeLimitFilter.class, GenerationControllerTest.Catalog.class})
-@EnableConfigurationProperties({LimitsProperties.class, dev.diffusion.jobs.JobsProperties.class,
-        dev.diffusion.jobs.QueueProperties.class})
+@Import({ApiLayer.class, GenerationControllerTest.Catalog.class})
 @TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
-        "diffusion.jobs.wait-timeout=100ms"})
+        "diffusion.jobs.wait-timeout=100ms", "diffusion.limits.max-prompt-length=100",
+        "diffusion.limits.max-init-image-size=1KB", "diffusion.limits.max-init-image-pixels=1024"})
 class GenerationControllerTest {
 
     @TestConfiguration
@@ -155,12 +157,67 @@ class GenerationControllerTest {
 
     @Test
     void wrongContentTypeAndMethodAreProblems() throws Exception {
-        mvc.perform(post("/generate").contentType(MediaType.TEXT_PLAIN).content("a cat"))
-                .andExpect(status().isUnsupportedMediaType())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        for (String type : List.of(MediaType.TEXT_PLAIN_VALUE, "*/*", "application/*+json",
+                MediaType.APPLICATION_FORM_URLENCODED_VALUE)) {
+            mvc.perform(post("/generate").header("Content-Type", type).content("{\"prompt\": \"a cat\"}"))
+                    .andExpect(status().isUnsupportedMediaType())
+                    .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+        }
         mvc.perform(get("/generate"))
                 .andExpect(status().isMethodNotAllowed())
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void promptsLongerThanTheLimitAreFieldErrors() throws Exception {
+        drainQueue();
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(
+                        "{\"prompt\": \"" + "x".repeat(101) + "\", \"negative_prompt\": \"" + "y".repeat(101) + "\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("prompt"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be at most 100 characters"))
+                .andExpect(jsonPath("$.errors[1].field").value("negative_prompt"));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"" + "x".repeat(100) + "\"}"))
+                .andExpect(status().isAccepted());
+        drainQueue();
+    }
+
+    @Test
+    void initImagesLargerThanTheLimitsAreFieldErrors() throws Exception {
+        drainQueue();
+        initImage(png(64, 64, false))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("init_image"))
+                .andExpect(jsonPath("$.errors[0].message", containsString("at most 1024 pixels")));
+        byte[] noisy = png(24, 24, true);
+        org.assertj.core.api.Assertions.assertThat(noisy.length).as("over 1KB, under 1024 pixels")
+                .isGreaterThan(1024);
+        initImage(noisy)
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("init_image"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be at most 1024 bytes"));
+        initImage(png(16, 16, false)).andExpect(status().isAccepted());
+        drainQueue();
+    }
+
+    private ResultActions initImage(byte[] png) throws Exception {
+        return mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(
+                "{\"prompt\": \"x\", \"init_image\": \"" + Base64.getEncoder().encodeToString(png) + "\"}"));
+    }
+
+    /** A PNG of one colour, or of random pixels (which do not compress). */
+    private static byte[] png(int width, int height, boolean noisy) throws Exception {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Random random = new Random(1);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, noisy ? random.nextInt(1 << 24) : 0x336699);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     @Test

@@ -14,11 +14,8 @@ import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.JobsConfiguration;
-import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.jobs.ModelCatalog;
 import dev.diffusion.jobs.ModelInfo;
-import dev.diffusion.jobs.QueueProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
@@ -50,9 +46,7 @@ import org.springframework.test.web.servlet.ResultActions;
  * problem details.
  */
 @WebMvcTest(controllers = {OpenAiImagesController.class, GenerationController.class})
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, BodySizeLimitFilter.class, OpenAiImagesControllerTest.Catalog.class})
-@EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class})
+@Import({ApiLayer.class, OpenAiImagesControllerTest.Catalog.class})
 @TestPropertySource(properties = {"diffusion.queue.capacity=2", "diffusion.limits.max-body-size=4KB",
         "diffusion.limits.max-pixels=65536", "diffusion.jobs.wait-timeout=2s"})
 class OpenAiImagesControllerTest {
@@ -170,6 +164,23 @@ class OpenAiImagesControllerTest {
     }
 
     @Test
+    void jsonNestedPastTheLimitIsRefusedWhileParsedAndWithinItIsRead() throws Exception {
+        // the SDKs' fields this service ignores are skipped, not refused, so only the depth limit stops a deep one
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(16) + "]".repeat(16) + "}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
+                .andExpect(jsonPath("$.error.message", containsString("nesting depth (17)")))
+                .andExpect(jsonPath("$.error.message", containsString("maximum allowed (16")));
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(4000) + "}")
+                .andExpect(status().isBadRequest());
+
+        CompletableFuture<Job> worker = workerThat(succeedWithImages());
+        generate("{\"prompt\": \"x\", \"user\": " + "[".repeat(15) + "]".repeat(15) + "}")
+                .andExpect(status().isOk());
+        worker.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void sizesTheModelCannotServeAreInvalidRequestsOnSize() throws Exception {
         generate(SDK_BODY.replace("64x64", "1024x1024"))
                 .andExpect(status().isBadRequest())
@@ -213,9 +224,12 @@ class OpenAiImagesControllerTest {
                     .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
                     .andExpect(jsonPath("$.error.message").isString());
         }
-        mvc.perform(post("/v1/images/generations").contentType(MediaType.TEXT_PLAIN).content("a red circle"))
-                .andExpect(status().isUnsupportedMediaType())
-                .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        for (String type : List.of(MediaType.TEXT_PLAIN_VALUE, "*/*", "application/*+json",
+                MediaType.APPLICATION_FORM_URLENCODED_VALUE)) {
+            mvc.perform(post("/v1/images/generations").header(HttpHeaders.CONTENT_TYPE, type).content(SDK_BODY))
+                    .andExpect(status().isUnsupportedMediaType())
+                    .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        }
         generate("{\"prompt\": \"" + "x".repeat(5000) + "\"}")
                 .andExpect(status().isPayloadTooLarge())
                 .andExpect(jsonPath("$.error.type").value("invalid_request_error"));

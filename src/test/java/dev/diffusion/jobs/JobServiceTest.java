@@ -49,7 +49,7 @@ class JobServiceTest {
     }
 
     private static JobRequest request() {
-        return new JobRequest("tiny", GenerationRequest.txt2img("a red circle", "", 64, 64, 4, 5, "ddim", 1, 1));
+        return new JobRequest("tiny", GenerationRequest.txt2img("a red circle", "", 64, 64, 4, 5, "ddim", 1, 1), null);
     }
 
     @Test

@@ -99,7 +99,7 @@ class StepBatcherTest {
     }
 
     private String submit(JobService service, GenerationRequest request) {
-        return service.submit(new JobRequest(MODEL, request)).id();
+        return service.submit(new JobRequest(MODEL, request, null)).id();
     }
 
     private Job job(String id) {

@@ -41,7 +41,7 @@ class RedisJobStoreTest {
     private static Job queued(String id) {
         GenerationRequest generation = new GenerationRequest("a red circle", "blurry", 64, 64, 20, 7.5, 0.7,
                 "dpmpp_2m", 42, 2, 0, new byte[64 * 64 * 3], 0.6);
-        return new Job(id, JobStatus.QUEUED, new JobRequest("shapes", generation), NOW, null, null, 0, 20, List.of(),
+        return new Job(id, JobStatus.QUEUED, new JobRequest("shapes", generation, "3f2a9c"), NOW, null, null, 0, 20, List.of(),
                 null);
     }
 
