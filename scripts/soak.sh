@@ -18,7 +18,7 @@ WARMUP=${WARMUP:-100}
 CONCURRENCY=${CONCURRENCY:-4}
 PORT=${PORT:-18090}
 GROWTH_LIMIT_MB=${GROWTH_LIMIT_MB:-64}
-JAVA_OPTS=${JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}
+JAVA_OPTS=${JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m}
 # libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
 export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
