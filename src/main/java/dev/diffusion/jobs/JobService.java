@@ -126,9 +126,47 @@ public class JobService {
         return store.find(id);
     }
 
-    /** For {@code SSE}: listens to one job's events; closing the handle stops. */
+    /**
+     * For {@code SSE}: listens to one job's events, previews included (the job counts as watched, so its worker
+     * makes them); closing the handle stops.
+     */
     public AutoCloseable subscribe(String id, Consumer<JobEvent> listener) {
-        return events.subscribe(id, listener);
+        AutoCloseable subscription = events.subscribe(id, listener);
+        AutoCloseable watching;
+        try {
+            watching = events.watch(id);
+        } catch (RuntimeException e) {
+            closeQuietly(subscription);
+            throw e;
+        }
+        return () -> {
+            try {
+                subscription.close();
+            } finally {
+                watching.close();
+            }
+        };
+    }
+
+    /**
+     * Whether a progress event of the job should carry a preview: only while someone watches it. A store that cannot
+     * tell (Redis lost, say) means no preview; the job goes on.
+     */
+    public boolean previewWanted(String id) {
+        try {
+            return events.watched(id);
+        } catch (RuntimeException e) {
+            log.debug("could not tell whether job {} is watched: {}", id, e.toString());
+            return false;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable handle) {
+        try {
+            handle.close();
+        } catch (Exception e) {
+            log.debug("could not close a subscription: {}", e.toString());
+        }
     }
 
     /** From now on {@link #submit} refuses every job (shutdown). */

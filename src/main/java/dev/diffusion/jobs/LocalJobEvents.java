@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 public class LocalJobEvents implements JobEvents {
 
     private final Map<String, List<Consumer<JobEvent>>> listeners = new ConcurrentHashMap<>();
+    private final Map<String, Integer> watchers = new ConcurrentHashMap<>();
 
     @Override
     public AutoCloseable subscribe(String jobId, Consumer<JobEvent> listener) {
@@ -18,6 +19,17 @@ public class LocalJobEvents implements JobEvents {
             list.remove(listener);
             return list.isEmpty() ? null : list;
         });
+    }
+
+    @Override
+    public AutoCloseable watch(String jobId) {
+        watchers.merge(jobId, 1, Integer::sum);
+        return () -> watchers.computeIfPresent(jobId, (id, count) -> count > 1 ? count - 1 : null);
+    }
+
+    @Override
+    public boolean watched(String jobId) {
+        return watchers.containsKey(jobId);
     }
 
     @Override

@@ -3,10 +3,20 @@ package dev.diffusion.model;
 /** DJL defaults for a service that must work offline and send nothing anywhere; explicit settings win. */
 public final class DjlSettings {
 
+    private static final String THREADS = "ai.djl.pytorch.num_threads";
+    private static boolean applied;
+    /** Whether the user chose libtorch's thread count, so that {@link IntraOpThreads} leaves it alone. */
+    private static boolean threadsSetByHand;
+
     private DjlSettings() {
     }
 
-    public static void applyDefaults() {
+    public static synchronized void applyDefaults() {
+        if (applied) {
+            return;
+        }
+        applied = true;
+        threadsSetByHand = isSet(THREADS);
         // libtorch ships inside the pytorch-native-cpu jar: never try to download it (users may be offline)
         setIfAbsent("ai.djl.offline", "true");
         // DJL otherwise probes a cloud metadata address once a day to report usage
@@ -16,14 +26,24 @@ public final class DjlSettings {
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
         // On 2 cores one intra-op thread beats two for this service's small calls: the bundled model's 2-row UNet
         // call took 16.8 ms against 23-27 ms, and images/s rose 1.3-1.9x at concurrency 1 and 1.4x at 8
-        // (BENCHMARKS.md); with more cores DJL's default (one thread per core) stays
+        // (BENCHMARKS.md); large batched calls take both cores again (IntraOpThreads). With more cores DJL's
+        // default (one thread per core) stays
         if (Runtime.getRuntime().availableProcessors() <= 2) {
-            setIfAbsent("ai.djl.pytorch.num_threads", "1");
+            setIfAbsent(THREADS, "1");
         }
     }
 
+    static synchronized boolean threadsSetByHand() {
+        applyDefaults();
+        return threadsSetByHand;
+    }
+
+    private static boolean isSet(String key) {
+        return System.getProperty(key) != null || System.getenv(key) != null;
+    }
+
     private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null && System.getenv(key) == null) {
+        if (!isSet(key)) {
             System.setProperty(key, value);
         }
     }

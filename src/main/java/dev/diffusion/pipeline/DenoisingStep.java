@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
+import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.ModelPredictors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,10 +22,13 @@ final class DenoisingStep {
 
     private final ModelPredictors predictors;
     private final ModelCallListener listener;
+    private final IntraOpThreads threads;
+    private final InputBuffers buffers = new InputBuffers(3);
 
-    DenoisingStep(ModelPredictors predictors, ModelCallListener listener) {
+    DenoisingStep(ModelPredictors predictors, ModelCallListener listener, IntraOpThreads threads) {
         this.predictors = predictors;
         this.listener = listener;
+        this.threads = threads;
     }
 
     /**
@@ -72,9 +76,10 @@ final class DenoisingStep {
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
         try (NDManager step = predictors.manager().newSubManager()) {
             NDList inputs = new NDList(
-                    step.create(samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
-                    step.create(timesteps, new Shape(rows)),
-                    step.create(contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+                    buffers.floats(step, 0, samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
+                    buffers.floats(step, 1, timesteps, new Shape(rows)),
+                    buffers.floats(step, 2, contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+            threads.applyFor(rows);
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
             listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
+import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.model.ModelPredictors;
@@ -33,18 +34,28 @@ public final class DiffusionPipeline implements AutoCloseable {
     private final ModelPredictors predictors;
     private final DenoisingStep denoisingStep;
     private final ModelCallListener modelCalls;
+    private final IntraOpThreads threads;
 
     public DiffusionPipeline(LoadedModel model) {
         this(model, ModelCallListener.NONE);
     }
 
     public DiffusionPipeline(LoadedModel model, ModelCallListener modelCalls) {
+        this(model, modelCalls, IntraOpThreads.UNCHANGED);
+    }
+
+    /**
+     * @param modelCalls hears every network call
+     * @param threads    libtorch's intra-op threads by a call's rows, set on the calling thread before each call
+     */
+    public DiffusionPipeline(LoadedModel model, ModelCallListener modelCalls, IntraOpThreads threads) {
         this.index = model.folder().index();
         this.schedulerConfig = new SchedulerConfig(model.folder().schedulerConfig());
         this.tokenizer = new ClipTokenizer(model.folder().tokenizerFile(), index.maxTextLength(), index.padTokenId());
         this.predictors = model.newPredictors();
-        this.denoisingStep = new DenoisingStep(predictors, modelCalls);
+        this.denoisingStep = new DenoisingStep(predictors, modelCalls, threads);
         this.modelCalls = modelCalls;
+        this.threads = threads;
     }
 
     public ModelIndex index() {
@@ -183,7 +194,9 @@ public final class DiffusionPipeline implements AutoCloseable {
     private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images,
             Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
-            NDList inputs = new NDList(input.apply(manager));
+            NDArray array = input.apply(manager);
+            threads.applyFor(Math.toIntExact(array.getShape().get(0)));
+            NDList inputs = new NDList(array);
             long start = System.nanoTime();
             float[] output = predictor.predict(inputs).singletonOrThrow().toFloatArray();
             modelCalls.modelCall(network, images, System.nanoTime() - start);

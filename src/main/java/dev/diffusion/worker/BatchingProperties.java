@@ -16,10 +16,13 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBatchSize jobs that share one UNet call; 1 turns batching off
  * @param gatherWait   how long a worker that starts a fresh group waits for more jobs to start with it; later jobs
  *                     still join at any step boundary, so this only helps jobs that arrive together
+ * @param parallelFromRows on machines of at most 2 cores, where libtorch runs small calls on one thread, a network
+ *                     call of at least this many rows (two per guided image) runs on every core; 0: never
  */
 @Validated
 @ConfigurationProperties("diffusion.batching")
 public record BatchingProperties(
         @Min(1) @Max(64) @DefaultValue("8") int maxBatchSize,
-        @NotNull @DurationMin(millis = 0) @DurationMax(seconds = 1) @DefaultValue("0ms") Duration gatherWait) {
+        @NotNull @DurationMin(millis = 0) @DurationMax(seconds = 1) @DefaultValue("0ms") Duration gatherWait,
+        @Min(0) @DefaultValue("4") int parallelFromRows) {
 }

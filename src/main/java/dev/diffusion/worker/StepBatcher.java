@@ -117,7 +117,9 @@ final class StepBatcher {
             stepped.add(job);
             if (job.done()) {
                 toDecode.put(job, job.images());
-            } else if (previewEvery > 0 && job.stepsDone() % previewEvery == 0) {
+            } else if (previewEvery > 0 && job.stepsDone() % previewEvery == 0
+                    && jobs.previewWanted(job.job().id())) {
+                // a preview costs a VAE call and a PNG: made only while an event stream shows it
                 toDecode.put(job, job.images().subList(0, 1));
             }
         }

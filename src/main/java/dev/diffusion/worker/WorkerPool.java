@@ -6,6 +6,7 @@ import dev.diffusion.jobs.JobMetrics;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.model.Devices;
+import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -78,7 +80,8 @@ public class WorkerPool implements SmartLifecycle {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
                 resources.add(model);
-                DiffusionPipeline pipeline = new DiffusionPipeline(model, modelCallTimer(device));
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, modelCallTimer(device),
+                        IntraOpThreads.forMachine(batching.parallelFromRows()));
                 resources.add(pipeline);
                 warmUp(pipeline);
                 pipelines.put(folder.name(), pipeline);
@@ -113,13 +116,17 @@ public class WorkerPool implements SmartLifecycle {
         String deviceTag = device.toString();
         DistributionSummary batchSizes = DistributionSummary.builder("diffusion.batch.size")
                 .description("Images advanced by one UNet call").tag("device", deviceTag).register(registry);
+        // meters are looked up once, not per call: a registry lookup cost 0.07 ms per step (BENCHMARKS.md)
+        Map<ModelCallListener.Network, Timer> calls = new ConcurrentHashMap<>();
+        Map<Integer, Timer> unetSteps = new ConcurrentHashMap<>();
         return (network, images, nanos) -> {
-            timer("diffusion.model.call", "One call of a network (text encoder, UNet, VAE)", deviceTag)
-                    .tag("network", network.folderName()).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            calls.computeIfAbsent(network, called -> timer("diffusion.model.call",
+                    "One call of a network (text encoder, UNet, VAE)", deviceTag)
+                    .tag("network", called.folderName()).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
             if (network == ModelCallListener.Network.UNET) {
-                timer("diffusion.unet.step", "One UNet call of the denoising loop", deviceTag)
-                        .tag("batch_size", Integer.toString(images)).register(registry)
-                        .record(nanos, TimeUnit.NANOSECONDS);
+                unetSteps.computeIfAbsent(images, size -> timer("diffusion.unet.step",
+                        "One UNet call of the denoising loop", deviceTag).tag("batch_size", Integer.toString(size))
+                        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
                 batchSizes.record(images);
             }
         };

@@ -20,20 +20,22 @@ class BatchingPropertiesTest {
     @Test
     void defaultsToBatchesOfEightJobsWithoutAGatherWait() {
         context.run(started -> assertThat(started.getBean(BatchingProperties.class))
-                .isEqualTo(new BatchingProperties(8, Duration.ZERO)));
+                .isEqualTo(new BatchingProperties(8, Duration.ZERO, 4)));
     }
 
     @Test
-    void bindsBothSettings() {
-        context.withPropertyValues("diffusion.batching.max-batch-size=1", "diffusion.batching.gather-wait=20ms")
+    void bindsEverySetting() {
+        context.withPropertyValues("diffusion.batching.max-batch-size=1", "diffusion.batching.gather-wait=20ms",
+                        "diffusion.batching.parallel-from-rows=0")
                 .run(started -> assertThat(started.getBean(BatchingProperties.class))
-                        .isEqualTo(new BatchingProperties(1, Duration.ofMillis(20))));
+                        .isEqualTo(new BatchingProperties(1, Duration.ofMillis(20), 0)));
     }
 
     @Test
     void refusesABatchBelowOneJobAndANegativeOrLongGatherWait() {
         for (String invalid : List.of("diffusion.batching.max-batch-size=0", "diffusion.batching.max-batch-size=65",
-                "diffusion.batching.gather-wait=-1ms", "diffusion.batching.gather-wait=2s")) {
+                "diffusion.batching.gather-wait=-1ms", "diffusion.batching.gather-wait=2s",
+                "diffusion.batching.parallel-from-rows=-1")) {
             context.withPropertyValues(invalid).run(started -> assertThat(started).as(invalid).hasFailed());
         }
     }

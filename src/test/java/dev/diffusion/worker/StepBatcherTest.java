@@ -15,6 +15,7 @@ import dev.diffusion.jobs.JobQueue;
 import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
+import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
@@ -52,19 +53,25 @@ class StepBatcherTest {
     private static DiffusionPipeline pipeline;
     /** Images per UNet call, in call order. */
     private static final List<Integer> unetCalls = Collections.synchronizedList(new ArrayList<>());
+    private static final AtomicInteger decodedImages = new AtomicInteger();
 
     private final SettableClock clock = new SettableClock();
     private final AtomicBoolean aborting = new AtomicBoolean();
+    private LocalJobEvents events;
     private JobService jobs;
 
     @BeforeAll
     static void load() {
         model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
+        // as on a 2-core machine: a full batch runs on two libtorch threads, a job alone on one, and the image must
+        // not change with that either
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> {
             if (network == Network.UNET) {
                 unetCalls.add(images);
+            } else if (network == Network.VAE_DECODER) {
+                decodedImages.addAndGet(images);
             }
-        });
+        }, new IntraOpThreads(1, 2, 8));
     }
 
     @AfterAll
@@ -75,8 +82,10 @@ class StepBatcherTest {
 
     @BeforeEach
     void freshJobs() {
+        events = new LocalJobEvents();
         jobs = newJobService();
         unetCalls.clear();
+        decodedImages.set(0);
     }
 
     private JobService newJobService() {
@@ -84,7 +93,7 @@ class StepBatcherTest {
     }
 
     private JobService newJobService(JobQueue queue) {
-        return new JobService(new InMemoryJobStore(), queue, new LocalJobEvents(), new InMemoryCancelRequests(),
+        return new JobService(new InMemoryJobStore(), queue, events, new InMemoryCancelRequests(),
                 new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
     }
 
@@ -188,6 +197,32 @@ class StepBatcherTest {
         assertThat(events.get(events.size() - 1).type()).isEqualTo("succeeded");
         assertThat(maxLevelDifference(job(second).images().get(0).png(), alone(late).get(0).png()))
                 .as("a job that joins a running group comes out as alone").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void previewsAreMadeOnlyForJobsThatSomeoneWatches() throws Exception {
+        String watched = submit(jobs, request("a red circle", "ddim", 1, 4, 5.0, 1));
+        String awaited = submit(jobs, request("a blue square", "ddim", 2, 4, 5.0, 1));
+        List<JobEvent> watchedEvents = Collections.synchronizedList(new ArrayList<>());
+        List<JobEvent> awaitedEvents = Collections.synchronizedList(new ArrayList<>());
+        StepBatcher batcher = batcher(jobs, 8);
+        // an event stream watches; a plain listener (as a wait=true request) only hears
+        try (AutoCloseable stream = jobs.subscribe(watched, watchedEvents::add);
+                AutoCloseable waiting = events.subscribe(awaited, awaitedEvents::add)) {
+            batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+            batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+            drain(batcher);
+        }
+
+        assertThat(previews(watchedEvents)).as("previews every 2 of 4 steps, none with the last")
+                .containsExactly(false, true, false, false);
+        assertThat(previews(awaitedEvents)).containsExactly(false, false, false, false);
+        assertThat(decodedImages.get()).as("one preview and two final images").isEqualTo(3);
+        assertThat(events.watched(watched)).as("watching ends with the stream").isFalse();
+    }
+
+    private static List<Boolean> previews(List<JobEvent> events) {
+        return events.stream().filter(e -> e.type().equals(JobEvent.PROGRESS)).map(e -> e.preview() != null).toList();
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.diffusion.jobs.JobEvent;
 import dev.diffusion.jobs.JobEvents;
 import dev.diffusion.jobs.LocalJobEvents;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,15 +20,17 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 public class RedisJobEvents implements JobEvents, MessageListener {
 
     private static final Logger log = LoggerFactory.getLogger(RedisJobEvents.class);
+    /** A watcher count outlives an API instance that died with streams open by at most this long. */
+    private static final Duration WATCHERS_TTL = Duration.ofHours(1);
 
     private final StringRedisTemplate redis;
-    private final String channel;
+    private final RedisQueueProperties keys;
     private final JobCodec codec;
     private final LocalJobEvents local = new LocalJobEvents();
 
-    RedisJobEvents(StringRedisTemplate redis, String channel, JobCodec codec) {
+    RedisJobEvents(StringRedisTemplate redis, RedisQueueProperties keys, JobCodec codec) {
         this.redis = redis;
-        this.channel = channel;
+        this.keys = keys;
         this.codec = codec;
     }
 
@@ -38,7 +41,27 @@ public class RedisJobEvents implements JobEvents, MessageListener {
 
     @Override
     public void publish(JobEvent event) {
-        redis.convertAndSend(channel, codec.write(event));
+        redis.convertAndSend(keys.eventChannel(), codec.write(event));
+    }
+
+    /** A count per job in Redis, since the worker that makes the previews may run in another process. */
+    @Override
+    public AutoCloseable watch(String jobId) {
+        String key = keys.watchersKey(jobId);
+        redis.opsForValue().increment(key);
+        redis.expire(key, WATCHERS_TTL);
+        return () -> {
+            Long left = redis.opsForValue().decrement(key);
+            if (left != null && left <= 0) {
+                redis.delete(key);
+            }
+        };
+    }
+
+    @Override
+    public boolean watched(String jobId) {
+        String count = redis.opsForValue().get(keys.watchersKey(jobId));
+        return count != null && Long.parseLong(count) > 0;
     }
 
     @Override

@@ -46,7 +46,7 @@ public class RedisJobsConfiguration {
 
     @Bean
     RedisJobEvents jobEvents(StringRedisTemplate redis, RedisQueueProperties settings, JobCodec codec) {
-        return new RedisJobEvents(redis, settings.eventChannel(), codec);
+        return new RedisJobEvents(redis, settings, codec);
     }
 
     @Bean

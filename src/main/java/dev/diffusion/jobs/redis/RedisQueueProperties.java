@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code diffusion.queue.redis.*}: where the Redis backend keeps its data and when a worker's job is taken over.
  *
  * @param keyPrefix     prefix of every key: the stream {@code <prefix>jobs}, job snapshots {@code <prefix>job:<id>},
- *                      cancellations {@code <prefix>cancel:<id>}, the event channel {@code <prefix>events}
+ *                      cancellations {@code <prefix>cancel:<id>}, the event channel {@code <prefix>events}, the
+ *                      count of a job's watchers {@code <prefix>watchers:<id>}
  * @param consumerGroup the stream's consumer group that all workers share
  * @param consumerName  this worker's name in the group; blank means host name and process id
  * @param claimIdle     a job whose worker has not shown life for this long is taken over by another worker; workers
@@ -33,6 +34,10 @@ public record RedisQueueProperties(
 
     String cancelKey(String id) {
         return keyPrefix + "cancel:" + id;
+    }
+
+    String watchersKey(String id) {
+        return keyPrefix + "watchers:" + id;
     }
 
     String eventChannel() {

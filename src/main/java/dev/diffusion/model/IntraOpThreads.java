@@ -1,0 +1,51 @@
+package dev.diffusion.model;
+
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * How many libtorch intra-op threads a network call uses, by the rows it carries. On a machine of two cores one
+ * thread is fastest for a small call (two threads wait for each other and for the service's own threads), while a
+ * large batched call gains from both: the bundled model's UNet took 16.4 ms for 2 rows on one thread and 15.3 on two,
+ * but 93 ms for 16 rows on one and 57 on two (BENCHMARKS.md). libtorch keeps the count per calling thread under
+ * OpenMP, so a worker sets it before each call and other threads are not touched.
+ *
+ * @param fewRows  threads for a call of fewer than {@code manyFrom} rows; 0 leaves libtorch's count as it is
+ * @param manyRows threads for a call of at least {@code manyFrom} rows; 0 leaves libtorch's count as it is
+ * @param manyFrom the row count from which a call is large
+ */
+public record IntraOpThreads(int fewRows, int manyRows, int manyFrom) {
+
+    /** Leaves libtorch's own setting alone for every call. */
+    public static final IntraOpThreads UNCHANGED = new IntraOpThreads(0, 0, Integer.MAX_VALUE);
+
+    public IntraOpThreads {
+        if (fewRows < 0 || manyRows < 0 || manyFrom < 1) {
+            throw new IllegalArgumentException("thread counts must be >= 0 and manyFrom >= 1");
+        }
+    }
+
+    /**
+     * The policy for this machine: with at most 2 cores, one thread below {@code manyFrom} rows and every core from
+     * there (0 keeps one thread throughout); with more cores, or when {@code ai.djl.pytorch.num_threads} was set by
+     * hand, libtorch's count for every call.
+     */
+    public static IntraOpThreads forMachine(int manyFrom) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores > 2 || DjlSettings.threadsSetByHand() || manyFrom <= 0) {
+            return UNCHANGED;
+        }
+        return new IntraOpThreads(1, cores, manyFrom);
+    }
+
+    public int forRows(int rows) {
+        return rows >= manyFrom ? manyRows : fewRows;
+    }
+
+    /** Sets the calling thread's intra-op threads for a call of {@code rows}. */
+    public void applyFor(int rows) {
+        int threads = forRows(rows);
+        if (threads > 0 && JniUtils.getNumThreads() != threads) {
+            JniUtils.setNumThreads(threads);
+        }
+    }
+}
