@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * about 2, the wall time).
  *
  * <p>Usage: {@code java scripts/BatchingLoad.java REQUESTS ROUNDS "C1 C2 ..." LABEL=URL [LABEL=URL ...]}; extra
- * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}.
+ * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}; the
+ * unmeasured warm-up sends {@code WARMUP_REQUESTS} requests (default: the highest concurrency) to each service.
  */
 public class BatchingLoad {
 
@@ -85,8 +86,11 @@ public class BatchingLoad {
         String extra = System.getenv().getOrDefault("BENCH_EXTRA", "");
         Random random = new Random(1);
         int warmUp = Arrays.stream(concurrencies).max().orElseThrow();
+        // the JIT needs a few thousand steps before the loop's own code runs at full speed: the time outside the
+        // networks fell from 0.43 to 0.27 ms per step over the first 300 jobs at concurrency 1 (BENCHMARKS.md)
+        int warmUpRequests = Integer.parseInt(System.getenv().getOrDefault("WARMUP_REQUESTS", "" + warmUp));
         for (Service service : services) {
-            run(service.url(), extra, warmUp, warmUp, random);
+            run(service.url(), extra, warmUp, warmUpRequests, random);
         }
         for (int round = 1; round <= rounds; round++) {
             for (int concurrency : concurrencies) {

@@ -7,7 +7,8 @@
 #
 #   scripts/bench-batching.sh [requests-per-cell]      (default 32)
 #   env: MODEL_DIR (default src/main/models/shapes), BATCH_SIZE (8), CONCURRENCY ("1 4 8 16"), ROUNDS (3),
-#        PORT (18085; the unbatched service uses PORT+1), BENCH_EXTRA (extra JSON fields for every request, e.g.
+#        PORT (18085; the unbatched service uses PORT+1), SERVICE_WARMUP (unmeasured requests per service first,
+#        300: the JIT's warm-up), BENCH_EXTRA (extra JSON fields for every request, e.g.
 #        '"steps": 8'), JAVA_OPTS, REBUILD=1 (package the jar again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +27,5 @@ start_service "$PORT" "target/bench-batching-size$BATCH_SIZE.log" --diffusion.ba
     --diffusion.queue.capacity=256
 start_service $((PORT + 1)) target/bench-batching-size1.log --diffusion.batching.max-batch-size=1 \
     --diffusion.queue.capacity=256
-java scripts/BatchingLoad.java "$REQUESTS" "$ROUNDS" "$CONCURRENCY" \
+WARMUP_REQUESTS=${SERVICE_WARMUP:-300} java scripts/BatchingLoad.java "$REQUESTS" "$ROUNDS" "$CONCURRENCY" \
     "batched($BATCH_SIZE)=http://localhost:$PORT" "unbatched(1)=http://localhost:$((PORT + 1))"

@@ -14,6 +14,7 @@
 #
 #   scripts/bench-vs-pytorch.sh [images-per-cell]       (default 48)
 #   env: MODEL_DIR (default src/main/models/shapes), ROUNDS (3), LOOP_BATCH (8; 0: skip that row), PORT (18087),
+#        SERVICE_WARMUP (unmeasured requests before the first round, 300: the JIT's warm-up),
 #        LOOP_THREADS (2), LOOP_OPTIONS (more options for pytorch_loop.py, e.g. --graph-optimizer), JAVA_OPTS,
 #        REBUILD=1 (package the jar again);
 #        on a GPU machine: SERVICE_URL (a service already running, e.g. the CUDA image; then the jar is not started
@@ -26,6 +27,7 @@ IMAGES=${1:-48}
 MODEL_DIR=${MODEL_DIR:-src/main/models/shapes}
 ROUNDS=${ROUNDS:-3}
 LOOP_BATCH=${LOOP_BATCH:-8}
+SERVICE_WARMUP=${SERVICE_WARMUP:-300}
 PORT=${PORT:-18087}
 LOOP_THREADS=${LOOP_THREADS:-2}
 LOOP_DEVICE=${LOOP_DEVICE:-cpu}
@@ -76,7 +78,9 @@ for round in $(seq "$ROUNDS"); do
     if ((LOOP_BATCH > 1)); then
         rates[loopN]+="$(loop_rate "$LOOP_BATCH") "
     fi
-    java scripts/BatchingLoad.java "$IMAGES" 1 "1 8" "service=$url" >"$OUT/service-round$round.txt"
+    # the first round warms the service's JIT with $SERVICE_WARMUP unmeasured requests, later rounds with 8
+    WARMUP_REQUESTS=$( ((round == 1)) && echo "$SERVICE_WARMUP" || echo 8) \
+        java scripts/BatchingLoad.java "$IMAGES" 1 "1 8" "service=$url" >"$OUT/service-round$round.txt"
     for c in 1 8; do
         # | concurrency | mode | images/s | per round | p50 | p95 | images per call | outside ms per step | outside % |
         row=$(grep "^| $c | service |" "$OUT/service-round$round.txt")
@@ -93,7 +97,7 @@ loop=$(median "${rates[loop1]}")
 
 echo
 machine_line
-echo "command: scripts/bench-vs-pytorch.sh $IMAGES (ROUNDS=$ROUNDS)"
+echo "command: scripts/bench-vs-pytorch.sh $IMAGES (ROUNDS=$ROUNDS, SERVICE_WARMUP=$SERVICE_WARMUP)"
 echo
 echo "| | images/s (median) | images/s per round | against the loop | goal |"
 echo "| --- | --- | --- | --- | --- |"

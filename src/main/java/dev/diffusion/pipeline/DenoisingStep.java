@@ -24,6 +24,8 @@ final class DenoisingStep {
     private final ModelCallListener listener;
     private final IntraOpThreads threads;
     private final InputBuffers buffers = new InputBuffers(3);
+    /** The images, in row order, whose text rows the context buffer holds from the last call. */
+    private List<ImageSampling> contextsHeld = List.of();
 
     DenoisingStep(ModelPredictors predictors, ModelCallListener listener, IntraOpThreads threads) {
         this.predictors = predictors;
@@ -62,7 +64,9 @@ final class DenoisingStep {
         int contextLength = firstText.conditional().length;
         float[] samples = new float[rows * rowLength];
         float[] timesteps = new float[rows];
-        float[] contexts = new float[rows * contextLength];
+        // a group's text rows change only when a job joins or leaves: otherwise the buffer still holds them
+        boolean sameTexts = sameImages(called, contextsHeld);
+        float[] contexts = sameTexts ? null : new float[rows * contextLength];
         int row = 0;
         for (int i = 0; i < called.size(); i++) {
             ImageSampling image = called.get(i);
@@ -78,7 +82,11 @@ final class DenoisingStep {
             NDList inputs = new NDList(
                     buffers.floats(step, 0, samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
                     buffers.floats(step, 1, timesteps, new Shape(rows)),
-                    buffers.floats(step, 2, contexts, new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+                    sameTexts
+                            ? buffers.again(step, 2, new Shape(rows, firstText.tokens(), firstText.hiddenSize()))
+                            : buffers.floats(step, 2, contexts,
+                                    new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+            contextsHeld = List.copyOf(called);
             threads.applyFor(rows);
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
@@ -107,7 +115,21 @@ final class DenoisingStep {
             samples[offset + i] = (float) input[i];
         }
         timesteps[row] = t;
-        System.arraycopy(context, 0, contexts, row * context.length, context.length);
+        if (contexts != null) {
+            System.arraycopy(context, 0, contexts, row * context.length, context.length);
+        }
         return row + 1;
+    }
+
+    private static boolean sameImages(List<ImageSampling> these, List<ImageSampling> those) {
+        if (these.size() != those.size()) {
+            return false;
+        }
+        for (int i = 0; i < these.size(); i++) {
+            if (these.get(i) != those.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

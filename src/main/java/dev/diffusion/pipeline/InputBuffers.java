@@ -36,4 +36,15 @@ final class InputBuffers {
         buffer.asFloatBuffer().put(values);
         return manager.create(buffer, shape, DataType.FLOAT32);
     }
+
+    /** A float32 array of {@code shape} over what slot {@code slot} holds from its last {@link #floats} call. */
+    NDArray again(NDManager manager, int slot, Shape shape) {
+        int bytes = Math.toIntExact(shape.size() * Float.BYTES);
+        ByteBuffer buffer = slots[slot];
+        if (buffer == null || buffer.capacity() < bytes) {
+            throw new IllegalStateException("slot " + slot + " holds fewer than " + shape.size() + " floats");
+        }
+        buffer.clear().limit(bytes);
+        return manager.create(buffer, shape, DataType.FLOAT32);
+    }
 }
