@@ -8,7 +8,10 @@
 #
 #   scripts/soak.sh [images]      (default 2000)
 #   env: MODEL_DIR (default src/main/models/shapes), WARMUP (images, default 100), CONCURRENCY (4), PORT (18090),
-#        GROWTH_LIMIT_MB (64), JAVA_OPTS (default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch"), REBUILD=1 (package again)
+#        GROWTH_LIMIT_MB (64), JAVA_OPTS (default "-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m"),
+#        ALLOCATOR (jemalloc, as the Docker image: Debian's libjemalloc2 preloaded with the image's MALLOC_CONF;
+#        glibc: the C library's malloc, which the service trims every diffusion.workers.memory-trim-interval),
+#        REBUILD=1 (package again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,16 @@ CONCURRENCY=${CONCURRENCY:-4}
 PORT=${PORT:-18090}
 GROWTH_LIMIT_MB=${GROWTH_LIMIT_MB:-64}
 JAVA_OPTS=${JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m}
+ALLOCATOR=${ALLOCATOR:-jemalloc}
+if [[ $ALLOCATOR == jemalloc ]]; then
+    JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+    if [[ ! -f $JEMALLOC ]]; then
+        echo "no $JEMALLOC: install Debian's libjemalloc2, or run with ALLOCATOR=glibc" >&2
+        exit 1
+    fi
+    # as the Docker image runs the service
+    export LD_PRELOAD=$JEMALLOC MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0
+fi
 # libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
 export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
@@ -30,7 +43,7 @@ JAR=$(find_jar)
 
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "model: $MODEL_DIR; $IMAGES images after $WARMUP of warm-up, concurrency $CONCURRENCY; JAVA_OPTS: $JAVA_OPTS;"
-echo "MALLOC_ARENA_MAX: ${MALLOC_ARENA_MAX:-unset}"
+echo "allocator: $ALLOCATOR${MALLOC_CONF:+ (MALLOC_CONF=$MALLOC_CONF)}; MALLOC_ARENA_MAX: ${MALLOC_ARENA_MAX:-unset}"
 
 LOG=target/soak.log
 # shellcheck disable=SC2086  # JAVA_OPTS holds several options

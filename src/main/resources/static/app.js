@@ -7,6 +7,8 @@ const form = $('generate-form');
 const NUMBER_FIELDS = ['steps', 'guidance_scale', 'seed', 'width', 'height', 'num_images'];
 /** A marker in the JSON of "copy as curl", replaced by a shell substitution that base64-encodes the start image. */
 const INIT_IMAGE_MARKER = '__init_image__';
+/** Where the API key lives: this tab's session storage, never a cookie or the URL. */
+const API_KEY_STORE = 'diffusion-api-key';
 
 let models = [];
 let initImage = null;   // {dataUrl, name} of the chosen start image
@@ -30,6 +32,13 @@ async function loadCatalog() {
 }
 
 function bindForm() {
+    $('api_key').value = sessionStorage.getItem(API_KEY_STORE) || '';
+    $('api-key-box').open = $('api_key').value !== '';
+    $('api_key').addEventListener('change', () => {
+        sessionStorage.setItem(API_KEY_STORE, apiKey());
+        clearErrors();
+        loadCatalog();
+    });
     form.addEventListener('submit', (event) => {
         event.preventDefault();
         submit();
@@ -121,7 +130,7 @@ async function submit() {
     try {
         const response = await fetch('generate', {
             method: 'POST',
-            headers: {'Content-Type': 'application/json', 'Accept': 'application/json'},
+            headers: authorized({'Content-Type': 'application/json', 'Accept': 'application/json'}),
             body: JSON.stringify(body),
         });
         const answer = await response.json().catch(() => null);
@@ -139,7 +148,9 @@ async function submit() {
 
 /** Follows a job through its server-sent events until it ends. */
 function follow(job, initImageName) {
-    const events = new EventSource('jobs/' + encodeURIComponent(job.id) + '/events');
+    const url = 'jobs/' + encodeURIComponent(job.id) + '/events';
+    // EventSource cannot send an Authorization header: with a key the stream is read through fetch instead
+    const events = apiKey() ? new AuthorizedEventStream(url, authorized({})) : new EventSource(url);
     current = {id: job.id, events};
     $('job').hidden = false;
     $('job-preview').hidden = true;
@@ -193,7 +204,8 @@ async function cancelCurrent() {
     }
     setStatus('Cancelling…');
     // the job's 'cancelled' event ends the stream; only a refusal needs handling here
-    const response = await fetch('jobs/' + encodeURIComponent(current.id), {method: 'DELETE'});
+    const response = await fetch('jobs/' + encodeURIComponent(current.id),
+        {method: 'DELETE', headers: authorized({})});
     if (!response.ok) {
         showProblem(response, await response.json().catch(() => null));
     }
@@ -206,7 +218,6 @@ function addResult(job, initImageName) {
     for (const image of job.images) {
         const figure = document.createElement('figure');
         const img = document.createElement('img');
-        img.src = image.url;
         img.width = request.width;
         img.height = request.height;
         img.alt = request.prompt + ' (seed ' + image.seed + ')';
@@ -214,8 +225,8 @@ function addResult(job, initImageName) {
         img.classList.toggle('pixelated', request.width <= 128);
         const caption = document.createElement('figcaption');
         const download = document.createElement('a');
-        download.href = image.url;
         download.download = 'diffusion-' + image.seed + '.png';
+        showImage(image.url, img, download);
         download.textContent = 'Download';
         download.setAttribute('aria-label', 'Download the image of seed ' + image.seed);
         caption.append('Seed ' + image.seed + ' · ', download);
@@ -269,7 +280,9 @@ function curlCommand(request, initImageName) {
     }
     const url = new URL('generate?wait=true', document.baseURI).href;
     const png = request.num_images === 1;
-    return 'curl -s -X POST ' + shellSingleQuoted(url) + ' \\\n'
+    // the key itself stays out of the command (it is often pasted where others see it): the shell supplies it
+    const auth = apiKey() ? '     -H "Authorization: Bearer $DIFFUSION_API_KEY" \\\n' : '';
+    return 'curl -s -X POST ' + shellSingleQuoted(url) + ' \\\n' + auth
         + '     -H \'Content-Type: application/json\'' + (png ? ' -H \'Accept: image/png\'' : '') + ' \\\n'
         + '     -d ' + json + (png ? ' -o image.png' : '');
 }
@@ -362,11 +375,129 @@ function clearErrors() {
 // ---- small helpers ----
 
 async function getJson(url) {
-    const response = await fetch(url, {headers: {'Accept': 'application/json'}});
+    const response = await fetch(url, {headers: authorized({'Accept': 'application/json'})});
     if (!response.ok) {
-        throw new Error(url + ' answered ' + response.status);
+        const problem = await response.json().catch(() => null);
+        throw new Error(url + ' answered ' + response.status + (problem && problem.detail ? ': ' + problem.detail : ''));
     }
     return response.json();
+}
+
+function apiKey() {
+    return $('api_key').value.trim();
+}
+
+/** {@code headers} with the API key's Authorization header when one is set. */
+function authorized(headers) {
+    return apiKey() ? {...headers, 'Authorization': 'Bearer ' + apiKey()} : headers;
+}
+
+/** An image of a job: by its URL, or with a key through fetch (an img element cannot send the header). */
+async function showImage(url, img, download) {
+    if (!apiKey()) {
+        img.src = url;
+        download.href = url;
+        return;
+    }
+    try {
+        const response = await fetch(url, {headers: authorized({'Accept': 'image/png'})});
+        if (!response.ok) {
+            throw new Error(url + ' answered ' + response.status);
+        }
+        const local = URL.createObjectURL(await response.blob());
+        img.src = local;
+        download.href = local;
+    } catch (error) {
+        showFormError('Could not load an image: ' + error.message);
+    }
+}
+
+/**
+ * The part of EventSource that {@code follow} uses, over fetch so that it can send headers: named events with JSON
+ * data, {@code close}, {@code onerror} and {@code readyState}. Like EventSource it connects again after a second when
+ * the stream breaks (the server replays the job's state), until closed.
+ */
+class AuthorizedEventStream {
+    constructor(url, headers) {
+        this.url = url;
+        this.headers = {...headers, 'Accept': 'text/event-stream'};
+        this.listeners = {};
+        this.onerror = null;
+        this.readyState = EventSource.CONNECTING;
+        this.controller = null;
+        this.connect();
+    }
+
+    addEventListener(type, listener) {
+        (this.listeners[type] = this.listeners[type] || []).push(listener);
+    }
+
+    close() {
+        this.readyState = EventSource.CLOSED;
+        if (this.controller) {
+            this.controller.abort();
+        }
+    }
+
+    async connect() {
+        this.controller = new AbortController();
+        try {
+            const response = await fetch(this.url, {headers: this.headers, signal: this.controller.signal});
+            if (!response.ok) {
+                // a refusal (401, 404) will not change by asking again
+                this.readyState = EventSource.CLOSED;
+                throw new Error(this.url + ' answered ' + response.status);
+            }
+            this.readyState = EventSource.OPEN;
+            await this.read(response.body.getReader());
+        } catch (error) {
+            if (this.readyState === EventSource.CLOSED && error.name === 'AbortError') {
+                return;
+            }
+            if (this.onerror) {
+                this.onerror(error);
+            }
+        }
+        if (this.readyState !== EventSource.CLOSED) {
+            this.readyState = EventSource.CONNECTING;
+            setTimeout(() => this.readyState !== EventSource.CLOSED && this.connect(), 1000);
+        }
+    }
+
+    /** Splits the stream into events (blank-line separated) and hands each to its listeners. */
+    async read(reader) {
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+            const {value, done} = await reader.read();
+            if (done) {
+                return;
+            }
+            buffer += decoder.decode(value, {stream: true}).replace(/\r\n?/g, '\n');
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+                this.dispatch(buffer.slice(0, end));
+                buffer = buffer.slice(end + 2);
+            }
+        }
+    }
+
+    dispatch(block) {
+        let type = 'message';
+        const data = [];
+        for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) {
+                type = line.slice(6).trim();
+            } else if (line.startsWith('data:')) {
+                data.push(line.slice(5).replace(/^ /, ''));
+            }
+        }
+        if (data.length > 0 && this.readyState !== EventSource.CLOSED) {
+            for (const listener of this.listeners[type] || []) {
+                listener({type, data: data.join('\n')});
+            }
+        }
+    }
 }
 
 function fillSelect(select, names) {

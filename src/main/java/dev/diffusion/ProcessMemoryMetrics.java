@@ -28,7 +28,7 @@ public class ProcessMemoryMetrics implements MeterBinder {
     }
 
     /** VmRSS of /proc/self/status in bytes, or -1 where there is no such file. */
-    static double residentBytes() {
+    public static double residentBytes() {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {

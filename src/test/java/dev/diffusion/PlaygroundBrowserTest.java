@@ -42,8 +42,8 @@ class PlaygroundBrowserTest {
     @LocalServerPort
     int port;
 
-    private static ChromeDriver browser;
-    private static WebDriverWait wait;
+    static ChromeDriver browser;
+    static WebDriverWait wait;
 
     @BeforeAll
     static void openBrowser(@TempDir Path profile) {
@@ -71,8 +71,18 @@ class PlaygroundBrowserTest {
     @BeforeEach
     void openThePage() {
         browser.get("http://localhost:" + port + "/");
+        enterApiKey();
         // the form is ready once the models and schedulers have been loaded into it
         wait.until(ExpectedConditions.attributeToBeNotEmpty(browser.findElement(By.id("steps")), "value"));
+    }
+
+    /** What a user of a service with API keys does first; this service has none. */
+    void enterApiKey() {
+    }
+
+    /** How the page shows a finished job's image: by its URL here, as a fetched blob where a key is needed. */
+    String imageSourcePrefix() {
+        return "/jobs/";
     }
 
     @Test
@@ -97,7 +107,7 @@ class PlaygroundBrowserTest {
         WebElement progress = browser.findElement(By.id("job-progress"));
         assertThat(progress.getDomProperty("value")).isEqualTo("12");
         assertThat(browser.findElement(By.id("job-preview")).getDomAttribute("src")).startsWith("data:image/png;base64,");
-        assertThat(image.getDomAttribute("src")).startsWith("/jobs/");
+        assertThat(image.getDomAttribute("src")).startsWith(imageSourcePrefix());
         assertThat(browser.findElement(By.cssSelector("#gallery a[download]")).getDomAttribute("href"))
                 .isEqualTo(image.getDomAttribute("src"));
 
@@ -177,7 +187,7 @@ class PlaygroundBrowserTest {
         assertThat(browser.findElements(By.cssSelector("#gallery img"))).isEmpty();
     }
 
-    private WebElement waitForImage() {
+    WebElement waitForImage() {
         return wait.until(driver -> {
             WebElement image = driver.findElements(By.cssSelector("#gallery img")).stream().findFirst().orElse(null);
             boolean loaded = image != null
@@ -186,13 +196,13 @@ class PlaygroundBrowserTest {
         });
     }
 
-    private void type(String id, String text) {
+    void type(String id, String text) {
         WebElement field = browser.findElement(By.id(id));
         field.clear();
         field.sendKeys(text);
     }
 
-    private Object script(String code, Object... args) {
+    Object script(String code, Object... args) {
         return ((JavascriptExecutor) browser).executeScript(code, args);
     }
 }

@@ -15,11 +15,14 @@ import org.springframework.validation.annotation.Validated;
  * @param previewEvery a progress event carries a preview PNG every this many steps (0: never)
  * @param shutdownGrace how long running jobs may take to finish at shutdown; keep it below
  *                      {@code spring.lifecycle.timeout-per-shutdown-phase}
+ * @param memoryTrimInterval how often freed native memory goes back to the operating system (see
+ *                      {@link NativeMemoryTrimmer}); 0: never
  */
 @Validated
 @ConfigurationProperties("diffusion.workers")
 public record WorkerProperties(
         @NotBlank @DefaultValue("auto") String devices,
         @Min(0) @DefaultValue("5") int previewEvery,
-        @NotNull @DefaultValue("50s") Duration shutdownGrace) {
+        @NotNull @DefaultValue("50s") Duration shutdownGrace,
+        @NotNull @DefaultValue("10s") Duration memoryTrimInterval) {
 }
