@@ -190,6 +190,15 @@ class HelmChartTest {
         }
     }
 
+    /** Keys come from a Secret the user made, into the variable Spring binds to diffusion.security.api-keys. */
+    @Test
+    void apiKeysComeFromAnExistingSecretOnlyWhenOneIsNamed() {
+        assertThat(DeployFiles.at(values, "apiKeys.existingSecret")).isEqualTo("");
+        assertThat(templates.get(CHART.resolve("templates/deployments.yaml")))
+                .contains("{{- with $.Values.apiKeys.existingSecret }}", "- name: DIFFUSION_SECURITY_API_KEYS",
+                        "secretKeyRef:", "key: {{ $.Values.apiKeys.existingSecretKey }}");
+    }
+
     @Test
     void workersAskForAGpuOnGpuNodes() {
         assertThat(DeployFiles.map(DeployFiles.at(values, "worker.resources.limits"))).containsEntry("nvidia.com/gpu", 1);
