@@ -125,6 +125,16 @@ class ComposeFilesTest {
         assertThat(bindMounts("grafana")).containsEntry(folder + "/diffusion.json", DeployFiles.DASHBOARD);
     }
 
+    /** The containers that answer requests take API keys from DIFFUSION_API_KEYS; unset, the API stays open. */
+    @Test
+    void theServicesThatAnswerRequestsTakeTheirApiKeysFromTheEnvironment() {
+        for (String answering : List.of("diffusion", "api")) {
+            Map<String, Object> environment = DeployFiles.map(DeployFiles.map(services.get(answering)).get("environment"));
+            assertThat(environment).as(answering)
+                    .containsEntry("DIFFUSION_SECURITY_API_KEYS", "${DIFFUSION_API_KEYS:-}");
+        }
+    }
+
     @Test
     void composeStopsContainersOnlyAfterTheGracefulShutdown() {
         Map<String, Object> application = DeployFiles.yamlMap(ROOT.resolve("src/main/resources/application.yml"));
