@@ -6,6 +6,9 @@ import com.sun.jna.Platform;
 import dev.diffusion.RunsWorkers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,6 +51,11 @@ public class NativeMemoryTrimmer implements AutoCloseable {
             scheduler = null;
             return;
         }
+        if (!jemallocLoaded()) {
+            log.info("native memory comes from glibc's malloc: freed memory goes back to the system every {} s; for a "
+                    + "long-running worker preload jemalloc as the Docker image does (README, \"Native memory\")",
+                    interval.toSeconds());
+        }
         Timer trims = Timer.builder("diffusion.memory.trim")
                 .description("One return of freed native memory to the operating system (malloc_trim)")
                 .register(registry);
@@ -70,6 +78,15 @@ public class NativeMemoryTrimmer implements AutoCloseable {
             log.info("no malloc_trim in this C library; freed native memory stays with the allocator: {}",
                     e.toString());
             return null;
+        }
+    }
+
+    /** Whether jemalloc is mapped into this process (preloaded, as in the Docker image). */
+    static boolean jemallocLoaded() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps")).contains("jemalloc");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
