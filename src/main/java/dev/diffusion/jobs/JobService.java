@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -139,7 +140,12 @@ public class JobService {
             closeQuietly(subscription);
             throw e;
         }
+        // closing twice (a stream that ends from two sides) must not take another stream's watch away
+        AtomicBoolean closed = new AtomicBoolean();
         return () -> {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 subscription.close();
             } finally {

@@ -135,4 +135,19 @@ class JobServiceTest {
         return new Job(job.id(), job.status(), job.request(), job.createdAt(), job.startedAt(), job.finishedAt(),
                 job.step(), job.totalSteps(), job.images(), job.error());
     }
+
+    @Test
+    void aJobIsWatchedWhileAnyEventStreamIsOpenEvenIfOneIsClosedTwice() throws Exception {
+        JobService jobs = service(new InMemoryJobStore(), false);
+        String id = jobs.submit(request()).id();
+        assertThat(jobs.previewWanted(id)).isFalse();
+
+        AutoCloseable first = jobs.subscribe(id, event -> { });
+        AutoCloseable second = jobs.subscribe(id, event -> { });
+        first.close();
+        first.close();
+        assertThat(jobs.previewWanted(id)).as("the second stream still watches").isTrue();
+        second.close();
+        assertThat(jobs.previewWanted(id)).isFalse();
+    }
 }
