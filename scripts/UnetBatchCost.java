@@ -28,8 +28,6 @@ import java.util.Random;
 public class UnetBatchCost {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    /** {@code -Dclock=wall} times wall time instead, for runs with more than one intra-op thread. */
-    private static final boolean WALL = "wall".equals(System.getProperty("clock"));
     private static final int REPEATS = 7;
     private static final int MIXED_CALLS = 120;
 
@@ -44,8 +42,7 @@ public class UnetBatchCost {
                     folder.index().sampleSize() / folder.index().vaeScaleFactor(), folder.index().maxTextLength(),
                     hiddenSize(predictors, folder.index().maxTextLength()));
             cost.call(1);  // library start-up, not a shape's cost
-            System.out.printf("graph optimizer %s; %s ms; %d intra-op threads%n", optimize ? "on" : "off",
-                    WALL ? "wall" : "CPU of one thread", JniUtils.getNumThreads());
+            System.out.printf("graph optimizer %s; CPU ms of one thread%n", optimize ? "on" : "off");
             System.out.println("| rows | first call | median later call | median per row |");
             System.out.println("| --- | --- | --- | --- |");
             for (int rows = 1; rows <= maxRows; rows++) {
@@ -105,14 +102,10 @@ public class UnetBatchCost {
             NDList inputs = new NDList(manager.create(samples, new Shape(rows, channels, side, side)),
                     manager.create(timesteps, new Shape(rows)),
                     manager.create(contexts, new Shape(rows, tokens, hidden)));
-            long start = now();
+            long start = THREADS.getCurrentThreadCpuTime();
             predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
-            return (now() - start) / 1e6;
+            return (THREADS.getCurrentThreadCpuTime() - start) / 1e6;
         }
-    }
-
-    private static long now() {
-        return WALL ? System.nanoTime() : THREADS.getCurrentThreadCpuTime();
     }
 
     private float[] gaussian(int length) {
