@@ -17,13 +17,13 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Checks {@link ClipTokenizer#ids} with the project's tokenizer.json against OpenAI CLIP's tokenizer (see
- * ../shared/conformance/README.md); the vectors file is named by the system property
+ * src/test/resources/conformance/README.md); the vectors file is named by the system property
  * {@code conformance.tokenizer.file}.
  */
 class ClipTokenizerConformanceTest {
 
     private static final String FILE_PROPERTY = "conformance.tokenizer.file";
-    private static final String DEFAULT_FILE = "../shared/conformance/clip_tokens.json";
+    private static final String DEFAULT_FILE = "src/test/resources/conformance/clip_tokens.json";
     static final Path TOKENIZER_JSON = Path.of("src/training/clip/tokenizer.json");
     private static final int NAME_TEXT_LENGTH = 40;
 

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.TestFactory;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Checks {@link TorchRandom} against {@code torch.randn} vectors (see ../shared/conformance/README.md); the file
+ * Checks {@link TorchRandom} against {@code torch.randn} vectors (see src/test/resources/conformance/README.md); the file
  * is named by the system property {@code conformance.randn.file}.
  */
 class TorchRandnConformanceTest {
 
     private static final String FILE_PROPERTY = "conformance.randn.file";
-    private static final String DEFAULT_FILE = "../shared/conformance/torch_randn.json";
+    private static final String DEFAULT_FILE = "src/test/resources/conformance/torch_randn.json";
     private static final double TOLERANCE = 1e-6;
     // Below this size torch takes its scalar path; at and above it, the vectorised one in 16-value chunks.
     private static final int VECTOR_CHUNK = 16;

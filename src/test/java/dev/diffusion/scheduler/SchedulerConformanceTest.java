@@ -34,7 +34,7 @@ class SchedulerConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> everyRecordedRun() throws IOException {
-        Path location = Path.of(System.getProperty(DIRECTORY_PROPERTY, "../shared/conformance/schedulers"));
+        Path location = Path.of(System.getProperty(DIRECTORY_PROPERTY, "src/test/resources/conformance/schedulers"));
         List<Path> files;
         if (Files.isRegularFile(location)) {
             files = List.of(location);
