@@ -13,7 +13,6 @@ EOS_ID = 49407
 PAD_ID = EOS_ID  # Stable Diffusion pads CLIP input with <|endoftext|>
 MAX_LENGTH = 77
 _BUNDLED_BPE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clip", "bpe_simple_vocab_16e6.txt.gz")
-_SHARED_BPE_PATH = "/work/shared/data/clip/bpe_simple_vocab_16e6.txt.gz"
 
 _WORD_PATTERN = re.compile(
     r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+""",
@@ -40,8 +39,7 @@ def _pairs(word):
 
 class ClipTokenizer:
     def __init__(self, bpe_path=None):
-        bpe_path = bpe_path or os.environ.get("CLIP_BPE_PATH") or (
-            _BUNDLED_BPE_PATH if os.path.exists(_BUNDLED_BPE_PATH) else _SHARED_BPE_PATH)
+        bpe_path = bpe_path or os.environ.get("CLIP_BPE_PATH") or _BUNDLED_BPE_PATH
         self.byte_encoder = bytes_to_unicode()
         merges = gzip.open(bpe_path).read().decode("utf-8").split("\n")
         merges = [tuple(m.split()) for m in merges[1:49152 - 256 - 2 + 1]]

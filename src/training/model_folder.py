@@ -1,4 +1,4 @@
-"""Writes a model folder (DESIGN.md section 3): four TorchScript files, tokenizer, scheduler config, index.
+"""Writes a model folder (the layout of the README's "Models" section): TorchScript files, tokenizer, scheduler config, index.
 
 Shared by train.py / make_test_model.py (our small models) and export_diffusers.py (a diffusers
 Stable Diffusion pipeline), so both produce exactly the same layout through the same code.

@@ -1,8 +1,9 @@
 package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.diffusion.testing.ProgramsOnPath;
+import dev.diffusion.testing.RequiresPrograms;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -30,13 +31,12 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * The web page at {@code /} in headless Chromium: fill the form, generate, follow the progress, see the image. Uses
- * Debian's chromium and chromedriver (never a Selenium Manager download) and skips where they are not installed.
+ * the chromium and chromedriver on the PATH (Debian's; never a Selenium Manager download) and skips without them.
  */
+@RequiresPrograms(value = {"chromium", "chromedriver"}, packages = "chromium chromium-driver")
 @TinyModelService
 class PlaygroundBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOT = Path.of("target", "playground.png");
 
     @LocalServerPort
@@ -47,16 +47,15 @@ class PlaygroundBrowserTest {
 
     @BeforeAll
     static void openBrowser(@TempDir Path profile) {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
         ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
+        options.setBinary(ProgramsOnPath.require("chromium", "chromium").toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--user-data-dir=" + profile.toAbsolutePath(), "--window-size=1280,1000");
         // naming the driver executable keeps Selenium Manager from looking for (or downloading) one
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+                .usingDriverExecutable(ProgramsOnPath.require("chromedriver", "chromium-driver").toFile())
+                .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
         wait = new WebDriverWait(browser, Duration.ofMinutes(1), Duration.ofMillis(50));
     }

@@ -2,8 +2,9 @@ package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.testing.RequiresRedis;
+import dev.diffusion.testing.TestRedisServer;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -14,8 +15,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Every end-to-end test of {@link ServiceEndToEndTest} again with {@code diffusion.queue.backend=redis}, on a real
- * local Redis ({@link LocalRedis}): queue, job state, images, events and cancellation all go through Redis.
+ * Redis ({@link TestRedisServer}: a container where Docker exists, else a local server): queue, job state, images,
+ * events and cancellation all go through Redis.
  */
+@RequiresRedis
 @TestPropertySource(properties = "diffusion.queue.backend=redis")
 class RedisServiceEndToEndTest extends ServiceEndToEndTest {
 
@@ -24,14 +27,9 @@ class RedisServiceEndToEndTest extends ServiceEndToEndTest {
     @Autowired
     StringRedisTemplate redis;
 
-    @BeforeAll
-    static void needsRedis() {
-        LocalRedis.url();
-    }
-
     @DynamicPropertySource
     static void redis(DynamicPropertyRegistry properties) {
-        properties.add("spring.data.redis.url", LocalRedis::url);
+        properties.add("spring.data.redis.url", TestRedisServer::url);
         properties.add("diffusion.queue.redis.key-prefix", () -> PREFIX);
     }
 

@@ -2,6 +2,8 @@ package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.testing.RequiresRedis;
+import dev.diffusion.testing.TestRedisServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -34,6 +36,7 @@ import tools.jackson.databind.JsonNode;
  * bundled model from one Redis. One worker is killed with SIGKILL while it runs jobs; every job submitted still
  * succeeds, the killed worker's jobs started again by the other one.
  */
+@RequiresRedis
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.role=api",
     "diffusion.queue.backend=redis",
@@ -54,7 +57,7 @@ class WorkerTakeoverTest {
 
     @BeforeAll
     static void startWorkers() throws Exception {
-        String redisUrl = LocalRedis.url();
+        String redisUrl = TestRedisServer.url();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (String name : WORKERS) {
             List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"),
@@ -80,7 +83,7 @@ class WorkerTakeoverTest {
 
     @DynamicPropertySource
     static void redis(DynamicPropertyRegistry properties) {
-        properties.add("spring.data.redis.url", LocalRedis::url);
+        properties.add("spring.data.redis.url", TestRedisServer::url);
         properties.add("diffusion.queue.redis.key-prefix", () -> PREFIX);
     }
 

@@ -10,7 +10,7 @@ import java.util.Locale;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 
-/** A job as the API shows it (DESIGN.md §4). */
+/** A job as the API shows it on every route that returns one (the README's "HTTP API" section). */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @Schema(description = "A generation job")
 public record JobView(

@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 
-/** The job-level meters of DESIGN.md §6. Tags carry model, scheduler and status, never prompts. */
+/**
+ * The job-level meters: jobs submitted and finished, queue depth, lag and wait, job duration, images generated (the
+ * names the README's metrics table lists). Tags carry model, scheduler and status, never prompts.
+ */
 public class JobMetrics {
 
     /** Timers publish histograms up to this, so slow jobs still land in a bucket. */

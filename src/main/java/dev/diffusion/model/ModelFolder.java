@@ -11,7 +11,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A model on disk, laid out as DESIGN.md §3 describes: its index, scheduler config, tokenizer and TorchScript parts.
+ * A model on disk, laid out as the README's "Models" section describes: its index, scheduler config, tokenizer and
+ * TorchScript parts.
  * Opening a folder reads and checks the small files only; {@link LoadedModel} loads the networks.
  */
 public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, Object> schedulerConfig) {

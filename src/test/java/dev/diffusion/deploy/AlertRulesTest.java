@@ -2,15 +2,13 @@ package dev.diffusion.deploy;
 
 import static dev.diffusion.deploy.DeployFiles.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import dev.diffusion.testing.ProgramsOnPath;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,9 +32,7 @@ class AlertRulesTest {
 
     @Test
     void promtoolUnitTestsOfTheAlertsPass() throws Exception {
-        Path promtool = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-                .map(folder -> Path.of(folder, "promtool")).filter(Files::isExecutable).findFirst().orElse(null);
-        assumeTrue(promtool != null, "promtool is not installed");
+        Path promtool = ProgramsOnPath.require("promtool", "prometheus");
 
         Process run = new ProcessBuilder(promtool.toString(), "test", "rules", "deploy/prometheus/alerts_test.yml")
                 .directory(ROOT.toFile()).redirectErrorStream(true).start();

@@ -2,12 +2,14 @@ package dev.diffusion.jobs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Who watches a job, in a real Redis: an API instance marks it, a worker in another process sees the mark. */
+@RequiresRedis
 class RedisJobEventsTest {
 
     private TestRedis redis;

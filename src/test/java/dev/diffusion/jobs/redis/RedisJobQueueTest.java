@@ -2,6 +2,7 @@ package dev.diffusion.jobs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Redis Stream queue against a real Redis: order, capacity, acknowledgement, takeover and recovery. */
+@RequiresRedis
 class RedisJobQueueTest {
 
     private static final Duration CLAIM_IDLE = Duration.ofMillis(600);

@@ -8,6 +8,7 @@ import dev.diffusion.jobs.JobImage;
 import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.pipeline.GenerationRequest;
+import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Job snapshots in a real Redis: a faithful round trip, atomic updates, one ending, and the time-to-live. */
+@RequiresRedis
 class RedisJobStoreTest {
 
     private static final Duration FINISHED_TTL = Duration.ofMinutes(7);

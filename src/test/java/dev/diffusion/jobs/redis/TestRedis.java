@@ -1,6 +1,6 @@
 package dev.diffusion.jobs.redis;
 
-import dev.diffusion.LocalRedis;
+import dev.diffusion.testing.TestRedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
@@ -16,7 +16,7 @@ final class TestRedis implements AutoCloseable {
     private final LettuceConnectionFactory connections;
 
     TestRedis(Duration claimIdle) {
-        URI uri = URI.create(LocalRedis.url());
+        URI uri = URI.create(TestRedisServer.url());
         connections = new LettuceConnectionFactory(new RedisStandaloneConfiguration(uri.getHost(), uri.getPort()));
         connections.afterPropertiesSet();
         connections.start();
