@@ -3,12 +3,11 @@ package dev.diffusion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobRefusedException;
-import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
-import dev.diffusion.pipeline.GenerationRequest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +32,9 @@ class GracefulShutdownTest {
         List<String> waiting = new ArrayList<>();
         Instant shutdownBegan;
         try {
-            running = jobs.submit(job("a long one", 100, 4));
+            running = jobs.submit(job("a long one", 100, 4), null);
             for (int i = 0; i < 3; i++) {
-                waiting.add(jobs.submit(job("waits " + i, 4, 1)).id());
+                waiting.add(jobs.submit(job("waits " + i, 4, 1), null).id());
             }
             awaitRunning(jobs, running.id());
         } finally {
@@ -54,13 +53,13 @@ class GracefulShutdownTest {
             assertThat(ended.error().title()).isEqualTo("Service shutting down");
             assertThat(ended.error().detail()).contains("submit it again");
         }
-        assertThatThrownBy(() -> jobs.submit(job("too late", 4, 1))).isInstanceOf(JobRefusedException.class)
+        assertThatThrownBy(() -> jobs.submit(job("too late", 4, 1), null)).isInstanceOf(JobRefusedException.class)
                 .hasMessageContaining("shutting down");
     }
 
-    private static JobRequest job(String prompt, int steps, int images) {
-        return new JobRequest("tiny", GenerationRequest.txt2img(prompt, "", 64, 64, steps, 5.0, "ddim", 1, images),
-                null);
+    private static GenerationSpec job(String prompt, int steps, int images) {
+        return GenerationSpec.builder().model("tiny").prompt(prompt).width(64).height(64).steps(steps)
+                .guidanceScale(5.0).scheduler("ddim").seed(1).numImages(images).build();
     }
 
     /** Until the job has made its first step, and is far from its last. */

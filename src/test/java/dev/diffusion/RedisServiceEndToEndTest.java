@@ -38,7 +38,7 @@ class RedisServiceEndToEndTest extends ServiceEndToEndTest {
         JsonNode done = awaitFinished(submit("{\"prompt\": \"a red square\", \"steps\": 2}").get("id").asString());
 
         String stored = redis.opsForValue().get(PREFIX + "job:" + done.get("id").asString());
-        assertThat(stored).contains("\"status\":\"SUCCEEDED\"", "\"png\":\"");
+        assertThat(stored).contains("\"status\":\"SUCCEEDED\"", "\"mediaType\":\"image/png\"", "\"data\":\"");
         assertThat(redis.opsForStream().size(PREFIX + "jobs")).as("acknowledged entries are deleted").isZero();
         JsonNode health = json(send("GET", "/actuator/health", null, null));
         assertThat(health.get("status").asString()).isEqualTo("UP");

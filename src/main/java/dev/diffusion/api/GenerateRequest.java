@@ -45,4 +45,105 @@ public record GenerateRequest(
         String initImage,
         @Schema(description = "img2img: how much of the schedule to run, 0..1 (default 0.8)", example = "0.8")
         Double strength) {
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Named fields for a request built in code (another endpoint's request, a job's echo); unset fields are null. */
+    public static final class Builder {
+
+        private String prompt;
+        private String negativePrompt;
+        private String model;
+        private Integer width;
+        private Integer height;
+        private Integer steps;
+        private Double guidanceScale;
+        private Double guidanceRescale;
+        private String scheduler;
+        private Long seed;
+        private Integer numImages;
+        private Double eta;
+        private String initImage;
+        private Double strength;
+
+        private Builder() {
+        }
+
+        public Builder prompt(String value) {
+            prompt = value;
+            return this;
+        }
+
+        public Builder negativePrompt(String value) {
+            negativePrompt = value;
+            return this;
+        }
+
+        public Builder model(String value) {
+            model = value;
+            return this;
+        }
+
+        public Builder width(Integer value) {
+            width = value;
+            return this;
+        }
+
+        public Builder height(Integer value) {
+            height = value;
+            return this;
+        }
+
+        public Builder steps(Integer value) {
+            steps = value;
+            return this;
+        }
+
+        public Builder guidanceScale(Double value) {
+            guidanceScale = value;
+            return this;
+        }
+
+        public Builder guidanceRescale(Double value) {
+            guidanceRescale = value;
+            return this;
+        }
+
+        public Builder scheduler(String value) {
+            scheduler = value;
+            return this;
+        }
+
+        public Builder seed(Long value) {
+            seed = value;
+            return this;
+        }
+
+        public Builder numImages(Integer value) {
+            numImages = value;
+            return this;
+        }
+
+        public Builder eta(Double value) {
+            eta = value;
+            return this;
+        }
+
+        public Builder initImage(String value) {
+            initImage = value;
+            return this;
+        }
+
+        public Builder strength(Double value) {
+            strength = value;
+            return this;
+        }
+
+        public GenerateRequest build() {
+            return new GenerateRequest(prompt, negativePrompt, model, width, height, steps, guidanceScale,
+                    guidanceRescale, scheduler, seed, numImages, eta, initImage, strength);
+        }
+    }
 }

@@ -1,11 +1,14 @@
 package dev.diffusion.api;
 
 import dev.diffusion.ServesApi;
+import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelInfo;
+import dev.diffusion.catalog.SchedulerCatalog;
 import dev.diffusion.image.ImageDecoder;
-import dev.diffusion.jobs.JobRequest;
-import dev.diffusion.jobs.ModelCatalog;
-import dev.diffusion.jobs.ModelInfo;
-import dev.diffusion.pipeline.GenerationRequest;
+import dev.diffusion.jobs.GenerationSpec;
+import dev.diffusion.web.FieldError;
+import dev.diffusion.web.LimitsProperties;
+import dev.diffusion.web.RequestValidationException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -34,8 +37,8 @@ public class RequestResolver {
         this.limits = limits;
     }
 
-    /** The job request for {@code r}, made by {@code owner} (null when API keys are off). */
-    public JobRequest resolve(GenerateRequest r, String owner) {
+    /** The job's spec for {@code r}, every default resolved. */
+    public GenerationSpec resolve(GenerateRequest r) {
         List<FieldError> errors = new ArrayList<>();
         int maxPromptLength = limits.maxPromptLength();
         if (r.prompt() == null || r.prompt().isBlank()) {
@@ -74,19 +77,21 @@ public class RequestResolver {
         checkRange(errors, "num_images", numImages, 1, limits.maxImages());
         double eta = orDefault(r.eta(), 0.0);
         checkRange(errors, "eta", eta, 0, 1);
-        if (eta > 0 && !"ddim".equals(scheduler)) {
-            errors.add(new FieldError("eta", "applies to the ddim scheduler only"));
+        if (eta > 0 && !SchedulerCatalog.takesEta(scheduler)) {
+            errors.add(new FieldError("eta", "applies only to the schedulers "
+                    + String.join(", ", SchedulerCatalog.takingEta())));
         }
         double strength = orDefault(r.strength(), 0.8);
         checkRange(errors, "strength", strength, 0, 1);
-        byte[] initImage = null;
+        GenerationSpec.InitImage initImage = null;
         if (r.initImage() != null) {
             if (!model.imageToImage()) {
                 errors.add(new FieldError("init_image", "model " + model.name() + " has no VAE encoder for img2img"));
             } else if ((int) (steps * strength) < 1) {
                 errors.add(new FieldError("strength", "steps × strength must be at least 1 for img2img"));
             } else if (errors.isEmpty()) {
-                initImage = decodeInitImage(errors, r.initImage(), width, height);
+                byte[] file = checkedInitImage(errors, r.initImage());
+                initImage = file == null ? null : new GenerationSpec.InitImage(file, strength);
             }
         } else if (r.strength() != null) {
             errors.add(new FieldError("strength", "applies only with init_image"));
@@ -94,13 +99,14 @@ public class RequestResolver {
         if (!errors.isEmpty()) {
             throw new RequestValidationException(errors);
         }
-        long seed = r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND);
-        return new JobRequest(model.name(), new GenerationRequest(r.prompt(),
-                r.negativePrompt() == null ? "" : r.negativePrompt(), width, height, steps, guidance, rescale,
-                scheduler, seed, numImages, eta, initImage, initImage == null ? 1.0 : strength), owner);
+        return GenerationSpec.builder().model(model.name()).prompt(r.prompt()).negativePrompt(r.negativePrompt())
+                .width(width).height(height).steps(steps).guidanceScale(guidance).guidanceRescale(rescale)
+                .scheduler(scheduler).seed(r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND))
+                .numImages(numImages).eta(eta).initImage(initImage).build();
     }
 
-    private byte[] decodeInitImage(List<FieldError> errors, String encoded, int width, int height) {
+    /** The init image file the client sent, once it is known to decode; null (and a field error) otherwise. */
+    private byte[] checkedInitImage(List<FieldError> errors, String encoded) {
         String base64 = encoded.startsWith("data:") && encoded.contains(",")
                 ? encoded.substring(encoded.indexOf(',') + 1) : encoded;
         try {
@@ -110,7 +116,8 @@ public class RequestResolver {
                         + " bytes"));
                 return null;
             }
-            return ImageDecoder.decodeRgb(file, width, height, limits.maxInitImagePixels());
+            ImageDecoder.check(file, limits.maxInitImagePixels());
+            return file;
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError("init_image", "is not valid base64"));
         } catch (ImageDecoder.InvalidImageException e) {

@@ -43,6 +43,15 @@ public final class ImageDecoder {
         return rgb;
     }
 
+    /**
+     * Checks that {@code data} is a PNG or JPEG that decodes, of at most {@code maxSourcePixels} by its header.
+     *
+     * @throws InvalidImageException when it is not
+     */
+    public static void check(byte[] data, long maxSourcePixels) {
+        read(data, maxSourcePixels);
+    }
+
     private static BufferedImage read(byte[] data, long maxPixels) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);

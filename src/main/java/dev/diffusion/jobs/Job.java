@@ -6,11 +6,15 @@ import java.util.List;
 /**
  * A snapshot of a job: immutable, so readers never see a half-updated one. The store replaces it as the job moves
  * on; {@code step}/{@code totalSteps} are the progress of the running job.
+ *
+ * @param owner an opaque, non-reversible id of the client's API key, or null when API keys are off; only the same
+ *              owner may see or cancel the job
  */
 public record Job(
         String id,
         JobStatus status,
-        JobRequest request,
+        GenerationSpec spec,
+        String owner,
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
@@ -23,30 +27,33 @@ public record Job(
         images = List.copyOf(images);
     }
 
-    static Job queued(String id, JobRequest request, Instant now) {
-        return new Job(id, JobStatus.QUEUED, request, now, null, null, 0, request.generation().steps(), List.of(),
-                null);
+    static Job queued(String id, GenerationSpec spec, String owner, Instant now) {
+        return new Job(id, JobStatus.QUEUED, spec, owner, now, null, null, 0, spec.steps(), List.of(), null);
     }
 
     Job started(Instant now) {
-        return new Job(id, JobStatus.RUNNING, request, createdAt, now, null, 0, totalSteps, images, null);
+        return new Job(id, JobStatus.RUNNING, spec, owner, createdAt, now, null, 0, totalSteps, images, null);
     }
 
     Job progressed(int newStep, int newTotal) {
-        return new Job(id, status, request, createdAt, startedAt, null, newStep, newTotal, images, null);
+        return new Job(id, status, spec, owner, createdAt, startedAt, null, newStep, newTotal, images, null);
     }
 
     Job succeeded(List<JobImage> result, Instant now) {
-        return new Job(id, JobStatus.SUCCEEDED, request, createdAt, startedAt, now, totalSteps, totalSteps, result,
-                null);
+        return ended(JobStatus.SUCCEEDED, totalSteps, result, null, now);
     }
 
     Job failed(JobError reason, Instant now) {
-        return new Job(id, JobStatus.FAILED, request, createdAt, startedAt, now, step, totalSteps, List.of(), reason);
+        return ended(JobStatus.FAILED, step, List.of(), reason, now);
     }
 
     Job cancelled(Instant now) {
-        return new Job(id, JobStatus.CANCELLED, request, createdAt, startedAt, now, step, totalSteps, List.of(),
-                null);
+        return ended(JobStatus.CANCELLED, step, List.of(), null, now);
+    }
+
+    /** An ending keeps what the job made and why, not the init image it no longer needs. */
+    private Job ended(JobStatus ending, int lastStep, List<JobImage> result, JobError reason, Instant now) {
+        return new Job(id, ending, spec.withoutInitImageFile(), owner, createdAt, startedAt, now, lastStep, totalSteps,
+                result, reason);
     }
 }

@@ -30,37 +30,37 @@ public class JobMetrics {
                 .register(registry);
     }
 
-    void submitted(JobRequest request) {
-        Counter.builder("diffusion.jobs.submitted").tags(tags(request)).register(registry).increment();
+    void submitted(GenerationSpec spec) {
+        Counter.builder("diffusion.jobs.submitted").tags(tags(spec)).register(registry).increment();
     }
 
     void started(Job job) {
-        timer("diffusion.queue.wait", "Time from submission to a worker taking the job", job.request())
+        timer("diffusion.queue.wait", "Time from submission to a worker taking the job", job.spec())
                 .record(Duration.between(job.createdAt(), job.startedAt()));
     }
 
     void finished(Job job) {
-        Counter.builder("diffusion.jobs.finished").tags(tags(job.request()))
+        Counter.builder("diffusion.jobs.finished").tags(tags(job.spec()))
                 .tag("status", job.status().name().toLowerCase(java.util.Locale.ROOT))
                 .register(registry).increment();
         if (job.startedAt() != null) {
-            timer("diffusion.job.duration", "Time a worker spent on the job", job.request())
+            timer("diffusion.job.duration", "Time a worker spent on the job", job.spec())
                     .record(Duration.between(job.startedAt(), job.finishedAt()));
         }
         if (!job.images().isEmpty()) {
-            Counter.builder("diffusion.images.generated").tags(tags(job.request())).register(registry)
+            Counter.builder("diffusion.images.generated").tags(tags(job.spec())).register(registry)
                     .increment(job.images().size());
         }
     }
 
-    private Timer timer(String name, String description, JobRequest request) {
-        return Timer.builder(name).description(description).tags(tags(request))
+    private Timer timer(String name, String description, GenerationSpec spec) {
+        return Timer.builder(name).description(description).tags(tags(spec))
                 .publishPercentileHistogram()
                 .maximumExpectedValue(MAX_EXPECTED)
                 .register(registry);
     }
 
-    private static String[] tags(JobRequest request) {
-        return new String[] {"model", request.model(), "scheduler", request.generation().scheduler()};
+    private static String[] tags(GenerationSpec spec) {
+        return new String[] {"model", spec.model(), "scheduler", spec.scheduler()};
     }
 }

@@ -27,9 +27,19 @@ public class JobsConfiguration {
     }
 
     @Bean
-    JobService jobService(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
+    JobLedger jobLedger(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
             JobMetrics metrics, Clock clock) {
-        return new JobService(store, queue, events, cancelRequests, metrics, clock);
+        return new JobLedger(store, queue, events, cancelRequests, metrics, clock);
+    }
+
+    @Bean
+    JobService jobService(JobLedger ledger) {
+        return new JobService(ledger);
+    }
+
+    @Bean
+    JobLeases jobLeases(JobLedger ledger) {
+        return new JobLeases(ledger);
     }
 
     /** The default backend: queue, store, events and cancellation in this process. */
@@ -59,24 +69,26 @@ public class JobsConfiguration {
     }
 
     @Bean
-    ExpiredJobs expiredJobs(JobService jobs, JobsProperties settings) {
-        return new ExpiredJobs(jobs, settings);
+    ExpiredJobs expiredJobs(JobStore store, JobsProperties settings, Clock clock) {
+        return new ExpiredJobs(store, settings, clock);
     }
 
     /** Drops finished jobs and their images once their time-to-live has passed. */
     static final class ExpiredJobs {
 
-        private final JobService jobs;
+        private final JobStore store;
         private final JobsProperties settings;
+        private final Clock clock;
 
-        ExpiredJobs(JobService jobs, JobsProperties settings) {
-            this.jobs = jobs;
+        ExpiredJobs(JobStore store, JobsProperties settings, Clock clock) {
+            this.store = store;
             this.settings = settings;
+            this.clock = clock;
         }
 
         @Scheduled(fixedDelayString = "${diffusion.jobs.eviction-interval:30s}")
         void evict() {
-            jobs.evictExpired(settings.ttl());
+            store.evictFinishedBefore(clock.instant().minus(settings.ttl()));
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.diffusion.pipeline;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.diffusion.worker;
 
 import dev.diffusion.jobs.Job;
-import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobLeases;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +27,7 @@ final class Worker implements Runnable {
 
     private final String device;
     private final StepBatcher batcher;
-    private final JobService jobs;
+    private final JobLeases jobs;
     private final Duration gatherWait;
     private final BooleanSupplier stopping;
     private final Runnable busy;
@@ -35,7 +35,7 @@ final class Worker implements Runnable {
     private boolean working;
     private int queueFailures;
 
-    Worker(String device, StepBatcher batcher, JobService jobs, Duration gatherWait, BooleanSupplier stopping,
+    Worker(String device, StepBatcher batcher, JobLeases jobs, Duration gatherWait, BooleanSupplier stopping,
             Runnable busy, Runnable idle) {
         this.device = device;
         this.batcher = batcher;

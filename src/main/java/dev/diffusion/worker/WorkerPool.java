@@ -1,9 +1,10 @@
 package dev.diffusion.worker;
 
 import ai.djl.Device;
+import dev.diffusion.catalog.FolderModelCatalog;
 import dev.diffusion.jobs.JobError;
+import dev.diffusion.jobs.JobLeases;
 import dev.diffusion.jobs.JobMetrics;
-import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.model.Devices;
 import dev.diffusion.model.IntraOpThreads;
@@ -12,8 +13,8 @@ import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
-import dev.diffusion.pipeline.StepListener;
 import dev.diffusion.pipeline.ModelCallListener;
+import dev.diffusion.pipeline.StepListener;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +42,8 @@ public class WorkerPool implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
     private final FolderModelCatalog catalog;
-    private final JobService jobs;
+    private final JobLeases jobs;
+    private final EngineRequests engineRequests;
     private final WorkerProperties settings;
     private final BatchingProperties batching;
     private final JobsProperties jobSettings;
@@ -54,10 +56,11 @@ public class WorkerPool implements SmartLifecycle {
     private volatile boolean stopping;
     private volatile boolean aborting;
 
-    public WorkerPool(FolderModelCatalog catalog, JobService jobs, WorkerProperties settings,
+    public WorkerPool(FolderModelCatalog catalog, JobLeases jobs, EngineRequests engineRequests, WorkerProperties settings,
             BatchingProperties batching, JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
         this.catalog = catalog;
         this.jobs = jobs;
+        this.engineRequests = engineRequests;
         this.settings = settings;
         this.batching = batching;
         this.jobSettings = jobSettings;
@@ -88,7 +91,7 @@ public class WorkerPool implements SmartLifecycle {
                 log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
-            StepBatcher batcher = new StepBatcher(pipelines, jobs, batching.maxBatchSize(), settings.previewEvery(),
+            StepBatcher batcher = new StepBatcher(pipelines, jobs, engineRequests, batching.maxBatchSize(), settings.previewEvery(),
                     jobSettings.timeout(), clock, () -> aborting);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
                     busy::incrementAndGet, busy::decrementAndGet);

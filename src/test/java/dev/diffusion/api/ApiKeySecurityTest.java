@@ -10,10 +10,15 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.diffusion.api.generate.GenerationController;
+import dev.diffusion.api.models.CatalogController;
+import dev.diffusion.api.openai.OpenAiImagesController;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
+import dev.diffusion.security.ApiKeyFilter;
 import dev.diffusion.security.ApiKeys;
 import dev.diffusion.security.RequestRateLimiter;
+import dev.diffusion.web.ErrorResponses;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,7 +158,7 @@ class ApiKeySecurityTest {
     @Test
     void healthMetricsApiDocsAndTheWebPageNeedNoKeyButNothingElseSlipsPast() throws Exception {
         ApiKeyFilter filter = new ApiKeyFilter(ApiKeys.parse(List.of(ALICE)),
-                new RequestRateLimiter(0, Clock.systemUTC()));
+                new RequestRateLimiter(0, Clock.systemUTC()), new ErrorResponses(List.of()));
         for (String open : List.of("/actuator/health/readiness", "/actuator/health/liveness", "/actuator/prometheus",
                 "/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui.html", "/swagger-ui/index.html", "/",
                 "/index.html", "/app.js", "/style.css")) {

@@ -1,10 +1,21 @@
 package dev.diffusion.api;
 
+import dev.diffusion.api.generate.JobEventStreams;
+import dev.diffusion.api.openai.OpenAiErrorHandler;
+import dev.diffusion.api.openai.OpenAiErrorShape;
 import dev.diffusion.jobs.JobsConfiguration;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.jobs.QueueProperties;
+import dev.diffusion.security.ActiveJobQuota;
+import dev.diffusion.security.ApiKeyFilter;
 import dev.diffusion.security.SecurityConfiguration;
 import dev.diffusion.security.SecurityProperties;
+import dev.diffusion.web.ApiExceptionHandler;
+import dev.diffusion.web.BodySizeLimitFilter;
+import dev.diffusion.web.ErrorResponses;
+import dev.diffusion.web.JsonLimitsConfiguration;
+import dev.diffusion.web.LimitsProperties;
+import dev.diffusion.web.MalformedRequestFilter;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 
@@ -13,8 +24,9 @@ import org.springframework.context.annotation.Import;
  * checks, error handlers, filters, API keys and quotas. A slice adds its own {@code ModelCatalog} and meter registry.
  */
 @Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, BodySizeLimitFilter.class, MalformedRequestFilter.class, ApiKeyFilter.class,
-        ActiveJobQuota.class, JsonLimitsConfiguration.class, SecurityConfiguration.class})
+        OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class, BodySizeLimitFilter.class,
+        MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class,
+        SecurityConfiguration.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
         SecurityProperties.class})
 final class ApiLayer {

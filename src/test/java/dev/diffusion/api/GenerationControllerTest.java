@@ -12,9 +12,12 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.diffusion.api.generate.GenerationController;
+import dev.diffusion.api.models.CatalogController;
+import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelInfo;
+import dev.diffusion.jobs.JobLeases;
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.ModelCatalog;
-import dev.diffusion.jobs.ModelInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
@@ -82,6 +85,9 @@ class GenerationControllerTest {
     @Autowired
     JobService jobs;
 
+    @Autowired
+    JobLeases leases;
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private MvcResult submit(String body) throws Exception {
@@ -90,7 +96,7 @@ class GenerationControllerTest {
 
     private void drainQueue() throws Exception {
         while (jobs.queueDepth() > 0) {
-            jobs.takeNext(java.time.Duration.ZERO);
+            leases.takeNext(java.time.Duration.ZERO);
         }
     }
 
@@ -258,7 +264,7 @@ class GenerationControllerTest {
                 .andExpect(jsonPath("$.status").value("cancelled"))
                 .andExpect(jsonPath("$.started_at", nullValue()));
         mvc.perform(get("/jobs/" + second)).andExpect(jsonPath("$.queue_position").value(0));
-        org.assertj.core.api.Assertions.assertThat(jobs.takeNext(java.time.Duration.ZERO))
+        org.assertj.core.api.Assertions.assertThat(leases.takeNext(java.time.Duration.ZERO))
                 .hasValueSatisfying(job -> org.assertj.core.api.Assertions.assertThat(job.id()).isEqualTo(second));
     }
 

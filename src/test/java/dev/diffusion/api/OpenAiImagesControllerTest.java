@@ -10,12 +10,15 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.diffusion.api.generate.GenerationController;
+import dev.diffusion.api.openai.OpenAiImagesController;
+import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelInfo;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobLeases;
 import dev.diffusion.jobs.JobService;
-import dev.diffusion.jobs.ModelCatalog;
-import dev.diffusion.jobs.ModelInfo;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -90,11 +93,14 @@ class OpenAiImagesControllerTest {
     @Autowired
     JobService jobs;
 
+    @Autowired
+    JobLeases leases;
+
     @BeforeEach
     @AfterEach
     void emptyQueue() throws Exception {
         while (jobs.queueDepth() > 0) {
-            jobs.takeNext(Duration.ZERO);
+            leases.takeNext(Duration.ZERO);
         }
     }
 
@@ -107,7 +113,7 @@ class OpenAiImagesControllerTest {
     private CompletableFuture<Job> workerThat(Consumer<Job> finish) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                Job job = jobs.takeNext(Duration.ofSeconds(10)).orElseThrow();
+                Job job = leases.takeNext(Duration.ofSeconds(10)).orElseThrow();
                 finish.accept(job);
                 return job;
             } catch (InterruptedException e) {
@@ -117,9 +123,8 @@ class OpenAiImagesControllerTest {
     }
 
     private Consumer<Job> succeedWithImages() {
-        return job -> jobs.succeed(job.id(), IntStream.range(0, job.request().generation().numImages())
-                .mapToObj(i -> new JobImage(i, job.request().generation().seed() + i,
-                        ("png-" + i).getBytes(StandardCharsets.US_ASCII)))
+        return job -> leases.succeed(job.id(), IntStream.range(0, job.spec().numImages())
+                .mapToObj(i -> new JobImage(i, job.spec().seed() + i, "image/png", ("png-" + i).getBytes(StandardCharsets.US_ASCII)))
                 .toList());
     }
 
@@ -139,11 +144,11 @@ class OpenAiImagesControllerTest {
                 .andExpect(jsonPath("$.data[0].url").doesNotExist());
 
         Job job = worker.get(5, TimeUnit.SECONDS);
-        assertThat(job.request().model()).isEqualTo("shapes");
-        assertThat(job.request().generation().prompt()).isEqualTo("a red circle");
-        assertThat(job.request().generation().width()).isEqualTo(64);
-        assertThat(job.request().generation().height()).isEqualTo(32);
-        assertThat(job.request().generation().numImages()).isEqualTo(2);
+        assertThat(job.spec().model()).isEqualTo("shapes");
+        assertThat(job.spec().prompt()).isEqualTo("a red circle");
+        assertThat(job.spec().width()).isEqualTo(64);
+        assertThat(job.spec().height()).isEqualTo(32);
+        assertThat(job.spec().numImages()).isEqualTo(2);
     }
 
     @Test
@@ -158,9 +163,9 @@ class OpenAiImagesControllerTest {
                 .andExpect(jsonPath("$.data[0].b64_json").doesNotExist());
 
         Job job = worker.get(5, TimeUnit.SECONDS);
-        assertThat(job.request().model()).isEqualTo("wide");
-        assertThat(job.request().generation().width()).isEqualTo(128);  // no size: the model's own
-        assertThat(job.request().generation().numImages()).isEqualTo(1);
+        assertThat(job.spec().model()).isEqualTo("wide");
+        assertThat(job.spec().width()).isEqualTo(128);  // no size: the model's own
+        assertThat(job.spec().numImages()).isEqualTo(1);
     }
 
     @Test
@@ -262,7 +267,7 @@ class OpenAiImagesControllerTest {
 
     @Test
     void aFailedJobIsA500ServerErrorWithTheReason() throws Exception {
-        CompletableFuture<Job> worker = workerThat(job -> jobs.fail(job.id(),
+        CompletableFuture<Job> worker = workerThat(job -> leases.fail(job.id(),
                 new JobError("Generation failed", "the UNet returned NaN at step 3")));
 
         generate(SDK_BODY)

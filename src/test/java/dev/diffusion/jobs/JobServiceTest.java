@@ -3,7 +3,6 @@ package dev.diffusion.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.diffusion.pipeline.GenerationRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,7 +12,10 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The job life cycle rules that both backends rely on: one ending, acknowledgement, refusal, giving up. */
+/**
+ * The job life cycle rules that both backends rely on, through both sides (the API's {@link JobService}, the workers'
+ * {@link JobLeases}): one ending, acknowledgement, refusal, giving up.
+ */
 class JobServiceTest {
 
     private final Clock clock = Clock.systemUTC();
@@ -21,7 +23,11 @@ class JobServiceTest {
     private final List<String> released = new ArrayList<>();
     private final List<JobEvent> events = new ArrayList<>();
 
-    private JobService service(JobStore store, boolean durable) {
+    /** Both sides over one store and queue. */
+    private record Sides(JobService jobs, JobLeases leases) {
+    }
+
+    private Sides sides(JobStore store, boolean durable) {
         JobQueue queue = new InMemoryJobQueue(4, clock) {
             @Override
             public void acknowledge(String jobId) {
@@ -44,22 +50,24 @@ class JobServiceTest {
                 events.add(event);
             }
         };
-        return new JobService(store, queue, local, new InMemoryCancelRequests(),
+        JobLedger ledger = new JobLedger(store, queue, local, new InMemoryCancelRequests(),
                 new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
+        return new Sides(new JobService(ledger), new JobLeases(ledger));
     }
 
-    private static JobRequest request() {
-        return new JobRequest("tiny", GenerationRequest.txt2img("a red circle", "", 64, 64, 4, 5, "ddim", 1, 1), null);
+    static GenerationSpec spec() {
+        return GenerationSpec.builder().model("tiny").prompt("a red circle").width(64).height(64).steps(4)
+                .guidanceScale(5).scheduler("ddim").seed(1).build();
     }
 
     @Test
     void aCancelledWaitingJobIsSkippedAndAcknowledgedByTheWorkerThatReadsIt() throws Exception {
-        JobService jobs = service(new InMemoryJobStore(), false);
-        String first = jobs.submit(request()).id();
-        String second = jobs.submit(request()).id();
+        Sides sides = sides(new InMemoryJobStore(), false);
+        String first = sides.jobs().submit(spec(), null).id();
+        String second = sides.jobs().submit(spec(), null).id();
 
-        assertThat(jobs.cancel(first).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
-        Optional<Job> taken = jobs.takeNext(Duration.ZERO);
+        assertThat(sides.jobs().cancel(first).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
+        Optional<Job> taken = sides.leases().takeNext(Duration.ZERO);
 
         assertThat(taken.orElseThrow().id()).as("the cancelled job never runs").isEqualTo(second);
         assertThat(acknowledged).contains(first);
@@ -67,16 +75,32 @@ class JobServiceTest {
 
     @Test
     void aJobEndsOnceAndASecondEndingIsOnlyAcknowledged() throws Exception {
-        JobService jobs = service(new InMemoryJobStore(), true);
-        String id = jobs.submit(request()).id();
-        jobs.takeNext(Duration.ZERO).orElseThrow();
+        Sides sides = sides(new InMemoryJobStore(), true);
+        String id = sides.jobs().submit(spec(), null).id();
+        sides.leases().takeNext(Duration.ZERO).orElseThrow();
 
-        jobs.succeed(id, List.of(new JobImage(0, 1, new byte[] {1})));
-        jobs.fail(id, new JobError("late", "a second run of the job failed"));  // e.g. a redelivered run
+        sides.leases().succeed(id, List.of(new JobImage(0, 1, "image/png", new byte[] {1})));
+        sides.leases().fail(id, new JobError("late", "a second run of the job failed"));  // e.g. a redelivered run
 
-        assertThat(jobs.find(id).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(sides.jobs().find(id).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(events.stream().filter(JobEvent::last).map(JobEvent::type)).containsExactly("succeeded");
         assertThat(acknowledged).containsExactly(id, id);
+    }
+
+    @Test
+    void anEndedJobKeepsItsStrengthButNotItsInitImage() throws Exception {
+        Sides sides = sides(new InMemoryJobStore(), false);
+        GenerationSpec img2img = spec().toBuilder()
+                .initImage(new GenerationSpec.InitImage(new byte[] {1, 2, 3}, 0.6)).build();
+        String id = sides.jobs().submit(img2img, "owner-1").id();
+        assertThat(sides.jobs().find(id).orElseThrow().spec().initImage().file()).hasSize(3);
+
+        sides.jobs().cancel(id);
+
+        Job ended = sides.jobs().find(id).orElseThrow();
+        assertThat(ended.spec().initImage().file()).as("not kept once the job has ended").isNull();
+        assertThat(ended.spec().initImage().strength()).isEqualTo(0.6);
+        assertThat(ended.owner()).isEqualTo("owner-1");
     }
 
     @Test
@@ -87,27 +111,36 @@ class JobServiceTest {
                 throw new IllegalStateException("connection refused");
             }
         };
-        JobService jobs = service(broken, true);
+        Sides sides = sides(broken, true);
 
-        assertThatThrownBy(() -> jobs.submit(request())).isInstanceOf(JobRefusedException.class)
+        assertThatThrownBy(() -> sides.jobs().submit(spec(), null)).isInstanceOf(JobRefusedException.class)
                 .hasMessageContaining("cannot be reached");
     }
 
     @Test
-    void aJobGivenUpAtShutdownStaysForAnotherWorkerOnlyInADurableQueue() throws Exception {
-        JobService durable = service(new InMemoryJobStore(), true);
-        String kept = durable.submit(request()).id();
-        durable.takeNext(Duration.ZERO).orElseThrow();
-        durable.giveUp(kept, new JobError("Service shutting down", "x"));
-        assertThat(durable.find(kept).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(released).containsExactly(kept);
-        assertThat(durable.failWaiting(new JobError("Service shutting down", "x"))).isZero();
+    void submissionsAreRefusedWhileTheWorkersShutDown() {
+        Sides sides = sides(new InMemoryJobStore(), false);
+        sides.leases().refuseNewJobs();
+        assertThatThrownBy(() -> sides.jobs().submit(spec(), null)).isInstanceOf(JobRefusedException.class);
+        sides.leases().acceptNewJobs();
+        assertThat(sides.jobs().submit(spec(), null).status()).isEqualTo(JobStatus.QUEUED);
+    }
 
-        JobService inMemory = service(new InMemoryJobStore(), false);
-        String ended = inMemory.submit(request()).id();
-        inMemory.takeNext(Duration.ZERO).orElseThrow();
-        inMemory.giveUp(ended, new JobError("Service shutting down", "x"));
-        assertThat(inMemory.find(ended).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+    @Test
+    void aJobGivenUpAtShutdownStaysForAnotherWorkerOnlyInADurableQueue() throws Exception {
+        Sides durable = sides(new InMemoryJobStore(), true);
+        String kept = durable.jobs().submit(spec(), null).id();
+        durable.leases().takeNext(Duration.ZERO).orElseThrow();
+        durable.leases().giveUp(kept, new JobError("Service shutting down", "x"));
+        assertThat(durable.jobs().find(kept).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(released).containsExactly(kept);
+        assertThat(durable.leases().failWaiting(new JobError("Service shutting down", "x"))).isZero();
+
+        Sides inMemory = sides(new InMemoryJobStore(), false);
+        String ended = inMemory.jobs().submit(spec(), null).id();
+        inMemory.leases().takeNext(Duration.ZERO).orElseThrow();
+        inMemory.leases().giveUp(ended, new JobError("Service shutting down", "x"));
+        assertThat(inMemory.jobs().find(ended).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
@@ -123,31 +156,31 @@ class JobServiceTest {
                 return super.update(id, change);
             }
         };
-        JobService jobs = service(copying, false);
-        String id = jobs.submit(request()).id();
-        jobs.cancel(id);
-        jobs.markCancelled(id);
+        Sides sides = sides(copying, false);
+        String id = sides.jobs().submit(spec(), null).id();
+        sides.jobs().cancel(id);
+        sides.leases().markCancelled(id);
 
         assertThat(events.stream().filter(JobEvent::last)).hasSize(1);
     }
 
     private static Job copy(Job job) {
-        return new Job(job.id(), job.status(), job.request(), job.createdAt(), job.startedAt(), job.finishedAt(),
-                job.step(), job.totalSteps(), job.images(), job.error());
+        return new Job(job.id(), job.status(), job.spec(), job.owner(), job.createdAt(), job.startedAt(),
+                job.finishedAt(), job.step(), job.totalSteps(), job.images(), job.error());
     }
 
     @Test
     void aJobIsWatchedWhileAnyEventStreamIsOpenEvenIfOneIsClosedTwice() throws Exception {
-        JobService jobs = service(new InMemoryJobStore(), false);
-        String id = jobs.submit(request()).id();
-        assertThat(jobs.previewWanted(id)).isFalse();
+        Sides sides = sides(new InMemoryJobStore(), false);
+        String id = sides.jobs().submit(spec(), null).id();
+        assertThat(sides.leases().previewWanted(id)).isFalse();
 
-        AutoCloseable first = jobs.subscribe(id, event -> { });
-        AutoCloseable second = jobs.subscribe(id, event -> { });
+        AutoCloseable first = sides.jobs().subscribe(id, event -> { });
+        AutoCloseable second = sides.jobs().subscribe(id, event -> { });
         first.close();
         first.close();
-        assertThat(jobs.previewWanted(id)).as("the second stream still watches").isTrue();
+        assertThat(sides.leases().previewWanted(id)).as("the second stream still watches").isTrue();
         second.close();
-        assertThat(jobs.previewWanted(id)).isFalse();
+        assertThat(sides.leases().previewWanted(id)).isFalse();
     }
 }

@@ -3,23 +3,24 @@ package dev.diffusion.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import dev.diffusion.jobs.GenerationSpec;
+import dev.diffusion.jobs.InMemoryCancelRequests;
 import dev.diffusion.jobs.InMemoryJobQueue;
 import dev.diffusion.jobs.InMemoryJobStore;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobEvent;
-import dev.diffusion.jobs.InMemoryCancelRequests;
-import dev.diffusion.jobs.LocalJobEvents;
 import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobLeases;
+import dev.diffusion.jobs.JobLedger;
 import dev.diffusion.jobs.JobMetrics;
 import dev.diffusion.jobs.JobQueue;
-import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
+import dev.diffusion.jobs.LocalJobEvents;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
-import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.ModelCallListener.Network;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
@@ -58,7 +59,11 @@ class StepBatcherTest {
     private final SettableClock clock = new SettableClock();
     private final AtomicBoolean aborting = new AtomicBoolean();
     private LocalJobEvents events;
-    private JobService jobs;
+    private Sides jobs;
+
+    /** The API's side and the workers' side of one job store and queue. */
+    private record Sides(JobService api, JobLeases leases) {
+    }
 
     @BeforeAll
     static void load() {
@@ -88,31 +93,38 @@ class StepBatcherTest {
         decodedImages.set(0);
     }
 
-    private JobService newJobService() {
+    private Sides newJobService() {
         return newJobService(new InMemoryJobQueue(64, clock));
     }
 
-    private JobService newJobService(JobQueue queue) {
-        return new JobService(new InMemoryJobStore(), queue, events, new InMemoryCancelRequests(),
+    private Sides newJobService(JobQueue queue) {
+        JobLedger ledger = new JobLedger(new InMemoryJobStore(), queue, events, new InMemoryCancelRequests(),
                 new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
+        return new Sides(new JobService(ledger), new JobLeases(ledger));
     }
 
-    private StepBatcher batcher(JobService service, int maxBatchSize) {
-        return new StepBatcher(Map.of(MODEL, pipeline), service, maxBatchSize, 2, Duration.ofSeconds(10), clock,
-                aborting::get);
+    private StepBatcher batcher(Sides service, int maxBatchSize) {
+        return new StepBatcher(Map.of(MODEL, pipeline), service.leases(), new EngineRequests(1 << 24), maxBatchSize,
+                2, Duration.ofSeconds(10), clock, aborting::get);
     }
 
-    private static GenerationRequest request(String prompt, String scheduler, long seed, int steps, double guidance,
+    private static GenerationSpec request(String prompt, String scheduler, long seed, int steps, double guidance,
             int images) {
-        return GenerationRequest.txt2img(prompt, "", 64, 64, steps, guidance, scheduler, seed, images);
+        return sized(prompt, 64, scheduler, seed, steps, guidance, images);
     }
 
-    private String submit(JobService service, GenerationRequest request) {
-        return service.submit(new JobRequest(MODEL, request, null)).id();
+    private static GenerationSpec sized(String prompt, int width, String scheduler, long seed, int steps,
+            double guidance, int images) {
+        return GenerationSpec.builder().model(MODEL).prompt(prompt).width(width).height(64).steps(steps)
+                .guidanceScale(guidance).scheduler(scheduler).seed(seed).numImages(images).build();
+    }
+
+    private String submit(Sides service, GenerationSpec spec) {
+        return service.api().submit(spec, null).id();
     }
 
     private Job job(String id) {
-        return jobs.find(id).orElseThrow();
+        return jobs.api().find(id).orElseThrow();
     }
 
     private static void drain(StepBatcher batcher) {
@@ -122,21 +134,21 @@ class StepBatcherTest {
     }
 
     /** The request's images when its job runs alone in its own service. */
-    private List<JobImage> alone(GenerationRequest request) throws InterruptedException {
-        JobService service = newJobService();
+    private List<JobImage> alone(GenerationSpec request) throws InterruptedException {
+        Sides service = newJobService();
         StepBatcher batcher = batcher(service, 8);
         String id = submit(service, request);
-        batcher.admit(service.takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(service.leases().takeNext(Duration.ZERO).orElseThrow());
         drain(batcher);
-        Job done = service.find(id).orElseThrow();
+        Job done = service.api().find(id).orElseThrow();
         assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
         return done.images();
     }
 
     @Test
     void anImageComesOutTheSameAloneAndInAFullBatchOfOtherJobs() throws Exception {
-        GenerationRequest watched = request("a red circle on a blue background", "dpmpp_2m", 42, 6, 5.0, 2);
-        List<GenerationRequest> mates = List.of(
+        GenerationSpec watched = request("a red circle on a blue background", "dpmpp_2m", 42, 6, 5.0, 2);
+        List<GenerationSpec> mates = List.of(
                 request("a green square", "euler_ancestral", 1, 9, 7.5, 1),
                 request("a blue triangle", "ddim", 2, 4, 1.0, 1),
                 request("a yellow circle", "heun", 3, 5, 3.0, 1),
@@ -145,16 +157,16 @@ class StepBatcherTest {
                 request("a purple circle", "dpmpp_2m_sde", 6, 7, 5.0, 1),
                 request("an orange square", "euler", 7, 3, 9.0, 1));
         List<String> ids = new ArrayList<>();
-        for (GenerationRequest mate : mates.subList(0, 3)) {
+        for (GenerationSpec mate : mates.subList(0, 3)) {
             ids.add(submit(jobs, mate));
         }
         String watchedId = submit(jobs, watched);
-        for (GenerationRequest mate : mates.subList(3, mates.size())) {
+        for (GenerationSpec mate : mates.subList(3, mates.size())) {
             ids.add(submit(jobs, mate));
         }
         StepBatcher batcher = batcher(jobs, 8);
         for (int i = 0; i < 8; i++) {
-            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+            batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
         }
         assertThat(batcher.hasRoom()).isFalse();
         drain(batcher);
@@ -167,23 +179,23 @@ class StepBatcherTest {
         List<JobImage> single = alone(watched);
         assertThat(batched).hasSize(2);
         for (int i = 0; i < 2; i++) {
-            assertThat(maxLevelDifference(batched.get(i).png(), single.get(i).png())).isLessThanOrEqualTo(2);
+            assertThat(maxLevelDifference(batched.get(i).data(), single.get(i).data())).isLessThanOrEqualTo(2);
         }
     }
 
     @Test
     void jobsJoinBetweenStepsAndLeaveWhenDoneWithTheirOwnProgressAndPreviews() throws Exception {
-        GenerationRequest late = request("a blue triangle", "euler", 9, 3, 5.0, 1);
+        GenerationSpec late = request("a blue triangle", "euler", 9, 3, 5.0, 1);
         String first = submit(jobs, request("a red circle", "ddim", 8, 4, 5.0, 1));
         StepBatcher batcher = batcher(jobs, 8);
-        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
         batcher.step();
         batcher.step();
         String second = submit(jobs, late);
         assertThat(job(second).status()).isEqualTo(JobStatus.QUEUED);
         List<JobEvent> events = Collections.synchronizedList(new ArrayList<>());
-        try (AutoCloseable listening = jobs.subscribe(second, events::add)) {
-            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+        try (AutoCloseable listening = jobs.api().subscribe(second, events::add)) {
+            batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
             drain(batcher);
         }
 
@@ -195,7 +207,7 @@ class StepBatcherTest {
         // previews every 2 steps (this batcher's setting), none with the last step
         assertThat(progress).extracting(e -> e.preview() != null).containsExactly(false, true, false);
         assertThat(events.get(events.size() - 1).type()).isEqualTo("succeeded");
-        assertThat(maxLevelDifference(job(second).images().get(0).png(), alone(late).get(0).png()))
+        assertThat(maxLevelDifference(job(second).images().get(0).data(), alone(late).get(0).data()))
                 .as("a job that joins a running group comes out as alone").isLessThanOrEqualTo(2);
     }
 
@@ -207,10 +219,10 @@ class StepBatcherTest {
         List<JobEvent> awaitedEvents = Collections.synchronizedList(new ArrayList<>());
         StepBatcher batcher = batcher(jobs, 8);
         // an event stream watches; a plain listener (as a wait=true request) only hears
-        try (AutoCloseable stream = jobs.subscribe(watched, watchedEvents::add);
+        try (AutoCloseable stream = jobs.api().subscribe(watched, watchedEvents::add);
                 AutoCloseable waiting = events.subscribe(awaited, awaitedEvents::add)) {
-            batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
-            batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+            batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
+            batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
             drain(batcher);
         }
 
@@ -227,13 +239,13 @@ class StepBatcherTest {
 
     @Test
     void aJobThatFailsEndsAloneAndItsBatchMatesFinishAsAlone() throws Exception {
-        GenerationRequest healthy = request("a green square", "dpmpp_2m", 5, 4, 5.0, 1);
+        GenerationSpec healthy = request("a green square", "dpmpp_2m", 5, 4, 5.0, 1);
         String broken = submit(jobs, request("infinite guidance", "ddim", 1, 4, Double.POSITIVE_INFINITY, 1));
         String unknownScheduler = submit(jobs, request("no such sampler", "no_such_sampler", 2, 4, 5.0, 1));
         String fine = submit(jobs, healthy);
         StepBatcher batcher = batcher(jobs, 8);
         for (int i = 0; i < 3; i++) {
-            batcher.admit(jobs.takeNextIf(batcher::fits).orElseThrow());
+            batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
         }
         drain(batcher);
 
@@ -243,7 +255,7 @@ class StepBatcherTest {
         assertThat(job(broken).error().detail()).contains("NaN or infinite");
         assertThat(unetCalls).as("the broken job shared the first call, then left").containsExactly(2, 1, 1, 1);
         assertThat(job(fine).status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(maxLevelDifference(job(fine).images().get(0).png(), alone(healthy).get(0).png()))
+        assertThat(maxLevelDifference(job(fine).images().get(0).data(), alone(healthy).get(0).data()))
                 .isLessThanOrEqualTo(2);
     }
 
@@ -252,14 +264,14 @@ class StepBatcherTest {
         String cancelled = submit(jobs, request("cancelled", "ddim", 1, 6, 5.0, 1));
         String timedOut = submit(jobs, request("timed out", "ddim", 2, 6, 5.0, 1));
         StepBatcher batcher = batcher(jobs, 8);
-        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
-        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
         clock.advance(Duration.ofSeconds(5));
         String aborted = submit(jobs, request("aborted", "ddim", 3, 6, 5.0, 1));
-        batcher.admit(jobs.takeNext(Duration.ZERO).orElseThrow());
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
         batcher.step();
 
-        jobs.cancel(cancelled);
+        jobs.api().cancel(cancelled);
         batcher.step();
         assertThat(job(cancelled).status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(job(cancelled).step()).isEqualTo(1);
@@ -283,16 +295,16 @@ class StepBatcherTest {
     void aJobOfAnotherSizeWaitsQueuedUntilTheGroupDrainsAndLaterJobsDoNotOvertakeIt() throws Exception {
         clock.useSystemTime();
         String running = submit(jobs, request("a long one", "ddim", 1, 12, 5.0, 1));
-        String otherSize = submit(jobs, GenerationRequest.txt2img("wide", "", 96, 64, 2, 5.0, "ddim", 2, 1));
+        String otherSize = submit(jobs, sized("wide", 96, "ddim", 2, 2, 5.0, 1));
         String behind = submit(jobs, request("fits the first group", "ddim", 3, 2, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
-        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs, Duration.ofMillis(5), stopping::get, () -> { },
+        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ofMillis(5), stopping::get, () -> { },
                 () -> { });
         Thread thread = new Thread(worker, "test-worker");
         thread.start();
         try {
             for (String id : List.of(running, otherSize, behind)) {
-                assertThat(jobs.await(id, Duration.ofMinutes(1)).orElseThrow().status())
+                assertThat(jobs.api().await(id, Duration.ofMinutes(1)).orElseThrow().status())
                         .isEqualTo(JobStatus.SUCCEEDED);
             }
         } finally {
@@ -315,7 +327,7 @@ class StepBatcherTest {
         jobs = newJobService(queue);
         String running = submit(jobs, request("a long one", "ddim", 1, 40, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
-        Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs, Duration.ZERO, stopping::get, () -> { },
+        Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ZERO, stopping::get, () -> { },
                 () -> { }), "test-worker");
         thread.start();
         try {
@@ -323,13 +335,13 @@ class StepBatcherTest {
                 Thread.sleep(1);
             }
             queue.failNext(5);  // the worker looks at the queue between steps: those looks now fail
-            assertThat(jobs.await(running, Duration.ofMinutes(1)).orElseThrow().status())
+            assertThat(jobs.api().await(running, Duration.ofMinutes(1)).orElseThrow().status())
                     .isEqualTo(JobStatus.SUCCEEDED);
             assertThat(queue.failed()).as("the queue failed while the job ran").isPositive();
 
             queue.failNext(3);  // and while the worker is idle
             String next = submit(jobs, request("after the failures", "ddim", 2, 2, 5.0, 1));
-            assertThat(jobs.await(next, Duration.ofMinutes(1)).orElseThrow().status())
+            assertThat(jobs.api().await(next, Duration.ofMinutes(1)).orElseThrow().status())
                     .isEqualTo(JobStatus.SUCCEEDED);
             assertThat(thread.isAlive()).isTrue();
         } finally {

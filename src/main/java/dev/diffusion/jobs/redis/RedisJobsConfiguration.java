@@ -2,7 +2,6 @@ package dev.diffusion.jobs.redis;
 
 import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.CancelRequests;
-import dev.diffusion.jobs.JobEvents;
 import dev.diffusion.jobs.JobQueue;
 import dev.diffusion.jobs.JobStore;
 import dev.diffusion.jobs.JobsProperties;

@@ -2,12 +2,11 @@ package dev.diffusion.jobs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobImage;
-import dev.diffusion.jobs.JobRequest;
 import dev.diffusion.jobs.JobStatus;
-import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,15 +40,16 @@ class RedisJobStoreTest {
     }
 
     private static Job queued(String id) {
-        GenerationRequest generation = new GenerationRequest("a red circle", "blurry", 64, 64, 20, 7.5, 0.7,
-                "dpmpp_2m", 42, 2, 0, new byte[64 * 64 * 3], 0.6);
-        return new Job(id, JobStatus.QUEUED, new JobRequest("shapes", generation, "3f2a9c"), NOW, null, null, 0, 20, List.of(),
-                null);
+        GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a red circle").negativePrompt("blurry")
+                .width(64).height(64).steps(20).guidanceScale(7.5).guidanceRescale(0.7).scheduler("dpmpp_2m").seed(42)
+                .numImages(2).initImage(new GenerationSpec.InitImage(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, 0.6))
+                .build();
+        return new Job(id, JobStatus.QUEUED, spec, "3f2a9c", NOW, null, null, 0, 20, List.of(), null);
     }
 
     private static Job with(Job job, JobStatus status, int step, List<JobImage> images, JobError error) {
-        return new Job(job.id(), status, job.request(), job.createdAt(), NOW, status.finished() ? NOW : null, step,
-                job.totalSteps(), images, error);
+        return new Job(job.id(), status, job.spec(), job.owner(), job.createdAt(), NOW, status.finished() ? NOW : null,
+                step, job.totalSteps(), images, error);
     }
 
     @Test
@@ -59,7 +59,7 @@ class RedisJobStoreTest {
 
         Job read = store.find("j1").orElseThrow();
         assertThat(read).usingRecursiveComparison().isEqualTo(job);
-        assertThat(read.request().generation().initImage()).isEqualTo(job.request().generation().initImage());
+        assertThat(read.spec().initImage().file()).isEqualTo(job.spec().initImage().file());
         assertThat(store.find("missing")).isEmpty();
     }
 
@@ -85,7 +85,7 @@ class RedisJobStoreTest {
     @Test
     void aFinishedJobKeepsItsEndingAndExpiresAfterTheJobTtl() {
         store.create(queued("j1"));
-        JobImage image = new JobImage(0, 42, new byte[] {1, 2, 3});
+        JobImage image = new JobImage(0, 42, "image/png", new byte[] {1, 2, 3});
         Job succeeded = store.update("j1", job -> with(job, JobStatus.SUCCEEDED, 20, List.of(image), null))
                 .orElseThrow();
         assertThat(succeeded.status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -93,7 +93,7 @@ class RedisJobStoreTest {
         Job after = store.update("j1", job -> with(job, JobStatus.FAILED, 3, List.of(), new JobError("late", "x")))
                 .orElseThrow();
         assertThat(after.status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(after.images().get(0).png()).containsExactly(1, 2, 3);
+        assertThat(after.images().get(0).data()).containsExactly(1, 2, 3);
         Long ttl = redis.template.getExpire(redis.settings.jobKey("j1"), TimeUnit.SECONDS);
         assertThat(ttl).isBetween(FINISHED_TTL.toSeconds() - 5, FINISHED_TTL.toSeconds());
     }

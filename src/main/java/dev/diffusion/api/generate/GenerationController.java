@@ -1,0 +1,198 @@
+package dev.diffusion.api.generate;
+
+import dev.diffusion.ServesApi;
+import dev.diffusion.api.GenerateRequest;
+import dev.diffusion.api.RequestResolver;
+import dev.diffusion.jobs.GenerationSpec;
+import dev.diffusion.jobs.Job;
+import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobService;
+import dev.diffusion.jobs.JobStatus;
+import dev.diffusion.jobs.JobsProperties;
+import dev.diffusion.security.ActiveJobQuota;
+import dev.diffusion.security.ApiKeyFilter;
+import dev.diffusion.web.NotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.Objects;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** {@code POST /generate} and the job resources it creates. */
+@ServesApi
+@RestController
+@Tag(name = "generation", description = "Queue generations and follow their jobs")
+public class GenerationController {
+
+    private final JobService jobs;
+    private final RequestResolver resolver;
+    private final ActiveJobQuota quota;
+    private final JobsProperties settings;
+    private final JobEventStreams eventStreams;
+
+    public GenerationController(JobService jobs, RequestResolver resolver, ActiveJobQuota quota,
+            JobsProperties settings, JobEventStreams eventStreams) {
+        this.jobs = jobs;
+        this.resolver = resolver;
+        this.quota = quota;
+        this.settings = settings;
+        this.eventStreams = eventStreams;
+    }
+
+    @PostMapping(path = "/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Queue a generation",
+            description = "Answers 202 with the queued job and its Location. With wait=true, blocks until the job "
+                    + "ends (at most diffusion.jobs.wait-timeout) and answers 200 with the job; add "
+                    + "'Accept: image/png' for a one-image request to get the PNG itself.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    schema = @Schema(implementation = GenerateRequest.class),
+                    examples = {
+                        @ExampleObject(name = "minimal", value = "{\"prompt\": \"a red circle on a blue background\"}"),
+                        @ExampleObject(name = "full", value = """
+                                {"prompt": "a large yellow triangle on a purple background", "negative_prompt": "",
+                                 "width": 64, "height": 64, "steps": 20, "guidance_scale": 5.0,
+                                 "scheduler": "dpmpp_2m", "seed": 42, "num_images": 4}""")})))
+    @ApiResponse(responseCode = "202", description = "Queued", content = @Content(
+            schema = @Schema(implementation = JobView.class)))
+    @ApiResponse(responseCode = "200", description = "With wait=true: the finished job, or the PNG",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = JobView.class)),
+                @Content(mediaType = MediaType.IMAGE_PNG_VALUE)})
+    @ApiResponse(responseCode = "400", description = "Invalid request; 'errors' lists the fields",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+                    schema = @Schema(implementation = ProblemDetail.class), examples = @ExampleObject(value = """
+                            {"type": "about:blank", "title": "Invalid request", "status": 400,
+                             "detail": "steps: must be between 1 and 150", "instance": "/generate",
+                             "errors": [{"field": "steps", "message": "must be between 1 and 150"}]}""")))
+    @ApiResponse(responseCode = "413", description = "Body too large", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "429", description = "Past the API key's quota; see Retry-After", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "503", description = "Queue full or shutting down; see Retry-After",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+                    schema = @Schema(implementation = ProblemDetail.class)))
+    public ResponseEntity<?> generate(@RequestBody GenerateRequest request,
+            @Parameter(description = "Block until the job ends") @RequestParam(defaultValue = "false") boolean wait,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept, HttpServletRequest http)
+            throws InterruptedException {
+        GenerationSpec spec = resolver.resolve(request);
+        Job job = quota.submit(spec, ApiKeyFilter.owner(http));
+        URI location = URI.create("/jobs/" + job.id());
+        if (!wait) {
+            return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(job));
+        }
+        Job done = jobs.await(job.id(), settings.waitTimeout()).orElse(job);
+        if (!done.status().finished()) {
+            return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+        }
+        if (wantsPng(accept) && spec.numImages() == 1) {
+            return pngOrProblem(done);
+        }
+        // JSON even when the client asked for PNG: a many-image job has no single PNG to give
+        return ResponseEntity.ok().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+    }
+
+    @GetMapping(path = "/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "A job: status, queue position, progress, resolved request, images or error")
+    @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public JobView job(@PathVariable String id, HttpServletRequest http) {
+        return view(find(id, http));
+    }
+
+    @DeleteMapping(path = "/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Cancel a job", description = "A queued job never runs; a running one stops at its next "
+            + "step; a finished one is left as it is. Answers with the job as it then stands.")
+    @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public JobView cancel(@PathVariable String id, HttpServletRequest http) {
+        find(id, http);
+        return view(jobs.cancel(id).orElseThrow(() -> noJob(id)));
+    }
+
+    @GetMapping(path = "/jobs/{id}/images/{index}", produces = MediaType.IMAGE_PNG_VALUE)
+    @Operation(summary = "One image of a finished job, as PNG with an AUTOMATIC1111 'parameters' text chunk")
+    @ApiResponse(responseCode = "404", description = "No such job or image", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index, HttpServletRequest http) {
+        Job job = find(id, http);
+        return job.images().stream().filter(image -> image.index() == index).findFirst()
+                .map(GenerationController::png)
+                .orElseThrow(() -> new NotFoundException(job.status() == JobStatus.SUCCEEDED
+                        ? "job " + id + " has no image " + index
+                        : "job " + id + " has no images: it is " + job.status().name().toLowerCase()));
+    }
+
+    @GetMapping(path = "/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "The job's events as server-sent events",
+            description = "queued, started, progress (step, total_steps, optional preview PNG as a data URL), then "
+                    + "one of succeeded, failed, cancelled, after which the stream ends. Event data is JSON.")
+    @ApiResponse(responseCode = "404", description = "No such job", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public SseEmitter events(@PathVariable String id, HttpServletRequest http) {
+        find(id, http);
+        return eventStreams.open(id);
+    }
+
+    private ResponseEntity<?> pngOrProblem(Job job) {
+        if (job.status() == JobStatus.SUCCEEDED) {
+            return png(job.images().get(0));
+        }
+        HttpStatus status = job.status() == JobStatus.CANCELLED ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_CONTENT;
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, job.error() == null
+                ? "job " + job.id() + " was cancelled" : job.error().detail());
+        problem.setTitle(job.error() == null ? "Job cancelled" : job.error().title());
+        problem.setProperty("job", view(job));
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    private static ResponseEntity<byte[]> png(JobImage image) {
+        return ResponseEntity.ok().contentType(MediaType.parseMediaType(image.mediaType())).body(image.data());
+    }
+
+    private static boolean wantsPng(String accept) {
+        if (accept == null) {
+            return false;
+        }
+        try {
+            return MediaType.parseMediaTypes(accept).stream()
+                    .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.IMAGE_PNG) && type.getQualityValue() > 0);
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    /** The job, if the caller owns it: another key's job is answered as if it did not exist. */
+    private Job find(String id, HttpServletRequest http) {
+        String owner = ApiKeyFilter.owner(http);
+        return jobs.find(id).filter(job -> Objects.equals(job.owner(), owner)).orElseThrow(() -> noJob(id));
+    }
+
+    private JobView view(Job job) {
+        return JobView.of(job, job.status() == JobStatus.QUEUED ? jobs.queuePosition(job.id()) : -1);
+    }
+
+    private static NotFoundException noJob(String id) {
+        return new NotFoundException("no job " + id);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.diffusion.catalog;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The served models, read from their folders once at start, on every instance (API and worker alike). */
+@Configuration(proxyBeanMethods = false)
+public class CatalogConfiguration {
+
+    @Bean
+    FolderModelCatalog modelCatalog(ModelsProperties models) {
+        return new FolderModelCatalog(models);
+    }
+}

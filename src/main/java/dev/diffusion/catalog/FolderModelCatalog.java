@@ -1,0 +1,63 @@
+package dev.diffusion.catalog;
+
+import dev.diffusion.model.ModelFolder;
+import dev.diffusion.model.ModelIndex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The bundled model plus every model folder under {@code diffusion.models-dir}, read once at start. */
+public class FolderModelCatalog implements ModelCatalog {
+
+    /** A UNet halves the latent three times, so latent sides must be multiples of 8. */
+    private static final int UNET_MULTIPLE = 8;
+
+    private final Map<String, ModelFolder> folders = new LinkedHashMap<>();
+    private final List<ModelInfo> models = new ArrayList<>();
+
+    public FolderModelCatalog(ModelsProperties properties) {
+        add(ModelFolder.open(properties.bundledModel()));
+        try {
+            for (Path dir : ModelFolder.findIn(properties.modelsDir())) {
+                if (!dir.toAbsolutePath().normalize().equals(properties.bundledModel().toAbsolutePath().normalize())) {
+                    add(ModelFolder.open(dir));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + properties.modelsDir(), e);
+        }
+    }
+
+    private void add(ModelFolder folder) {
+        if (folders.putIfAbsent(folder.name(), folder) != null) {
+            throw new IllegalStateException("two models are named " + folder.name());
+        }
+        ModelIndex index = folder.index();
+        models.add(new ModelInfo(folder.name(), index.sampleSize(), UNET_MULTIPLE * index.vaeScaleFactor(),
+                index.defaultSteps(), index.defaultGuidanceScale(), index.defaultScheduler(),
+                folder.hasVaeEncoder()));
+    }
+
+    public List<ModelFolder> folders() {
+        return List.copyOf(folders.values());
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        return List.copyOf(models);
+    }
+
+    @Override
+    public ModelInfo defaultModel() {
+        return models.get(0);
+    }
+
+    @Override
+    public List<String> schedulers() {
+        return SchedulerCatalog.names();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.diffusion.catalog;
+
+import dev.diffusion.scheduler.Schedulers;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the service says about its scheduler names beyond the algorithms themselves: which a request may give, how
+ * AUTOMATIC1111 labels each (for the infotext that A1111-reading tools parse), and which take {@code eta}.
+ */
+public final class SchedulerCatalog {
+
+    private static final String KARRAS_SUFFIX = "_karras";
+    private static final Map<String, String> A1111_LABELS = Map.of(
+            "ddpm", "DDPM", "ddim", "DDIM", "pndm", "PLMS", "lms", "LMS", "euler", "Euler",
+            "euler_ancestral", "Euler a", "heun", "Heun", "dpmpp_2m", "DPM++ 2M", "dpmpp_2m_sde", "DPM++ 2M SDE",
+            "unipc", "UniPC");
+    /** The schedulers whose step draws on DDIM's {@code eta}. */
+    private static final Set<String> TAKING_ETA = Set.of("ddim");
+
+    private SchedulerCatalog() {
+    }
+
+    /** Every name a request may give, sorted. */
+    public static List<String> names() {
+        return Schedulers.names();
+    }
+
+    public static boolean takesEta(String name) {
+        return TAKING_ETA.contains(name);
+    }
+
+    /** The schedulers that take {@code eta}, for messages. */
+    public static List<String> takingEta() {
+        return TAKING_ETA.stream().sorted().toList();
+    }
+
+    /** AUTOMATIC1111's sampler label, such as "DPM++ 2M Karras" for {@code dpmpp_2m_karras}. */
+    public static String a1111Label(String name) {
+        boolean karras = name.endsWith(KARRAS_SUFFIX);
+        String base = karras ? name.substring(0, name.length() - KARRAS_SUFFIX.length()) : name;
+        return A1111_LABELS.getOrDefault(base, base) + (karras ? " Karras" : "");
+    }
+}

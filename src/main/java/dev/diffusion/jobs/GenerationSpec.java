@@ -1,0 +1,165 @@
+package dev.diffusion.jobs;
+
+import java.util.Objects;
+
+/**
+ * What a job makes, with every default resolved (the seed included): the one format in which a job is queued, stored
+ * and shown. The API builds it from a request; the worker alone turns it into the engine's request. Image {@code i}
+ * uses seed {@code seed + i}. Build one with {@link #builder()}.
+ *
+ * @param version   the format's version, {@link #VERSION}; a reader refuses any other
+ * @param initImage img2img's starting picture and strength; null for text-to-image
+ */
+public record GenerationSpec(
+        int version,
+        String model,
+        String prompt,
+        String negativePrompt,
+        int width,
+        int height,
+        int steps,
+        double guidanceScale,
+        double guidanceRescale,
+        String scheduler,
+        long seed,
+        int numImages,
+        double eta,
+        InitImage initImage) {
+
+    public static final int VERSION = 1;
+
+    /**
+     * img2img's input: the file the client sent (PNG or JPEG bytes, after base64), resized to the spec's size when the
+     * job runs, and how far into the noise schedule the run starts (1 = from pure noise).
+     *
+     * @param file null once the job has ended: the picture is not kept beyond its use
+     */
+    public record InitImage(byte[] file, double strength) {
+
+        InitImage withoutFile() {
+            return new InitImage(null, strength);
+        }
+    }
+
+    public GenerationSpec {
+        if (version != VERSION) {
+            throw new IllegalArgumentException("job format version " + version + " is not known here (" + VERSION
+                    + " is)");
+        }
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(scheduler, "scheduler");
+        negativePrompt = negativePrompt == null ? "" : negativePrompt;
+    }
+
+    public boolean imageToImage() {
+        return initImage != null;
+    }
+
+    /** This spec without the init image's bytes, for a job that has ended. */
+    GenerationSpec withoutInitImageFile() {
+        return initImage == null || initImage.file() == null ? this : toBuilder().initImage(initImage.withoutFile())
+                .build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().model(model).prompt(prompt).negativePrompt(negativePrompt).width(width).height(height)
+                .steps(steps).guidanceScale(guidanceScale).guidanceRescale(guidanceRescale).scheduler(scheduler)
+                .seed(seed).numImages(numImages).eta(eta).initImage(initImage);
+    }
+
+    /** Named fields for a spec; everything but model, prompt and scheduler has a neutral default. */
+    public static final class Builder {
+
+        private String model;
+        private String prompt;
+        private String negativePrompt = "";
+        private int width;
+        private int height;
+        private int steps;
+        private double guidanceScale;
+        private double guidanceRescale;
+        private String scheduler;
+        private long seed;
+        private int numImages = 1;
+        private double eta;
+        private InitImage initImage;
+
+        private Builder() {
+        }
+
+        public Builder model(String value) {
+            model = value;
+            return this;
+        }
+
+        public Builder prompt(String value) {
+            prompt = value;
+            return this;
+        }
+
+        public Builder negativePrompt(String value) {
+            negativePrompt = value;
+            return this;
+        }
+
+        public Builder width(int value) {
+            width = value;
+            return this;
+        }
+
+        public Builder height(int value) {
+            height = value;
+            return this;
+        }
+
+        public Builder steps(int value) {
+            steps = value;
+            return this;
+        }
+
+        public Builder guidanceScale(double value) {
+            guidanceScale = value;
+            return this;
+        }
+
+        public Builder guidanceRescale(double value) {
+            guidanceRescale = value;
+            return this;
+        }
+
+        public Builder scheduler(String value) {
+            scheduler = value;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public Builder numImages(int value) {
+            numImages = value;
+            return this;
+        }
+
+        public Builder eta(double value) {
+            eta = value;
+            return this;
+        }
+
+        public Builder initImage(InitImage value) {
+            initImage = value;
+            return this;
+        }
+
+        public GenerationSpec build() {
+            return new GenerationSpec(VERSION, model, prompt, negativePrompt, width, height, steps, guidanceScale,
+                    guidanceRescale, scheduler, seed, numImages, eta, initImage);
+        }
+    }
+}

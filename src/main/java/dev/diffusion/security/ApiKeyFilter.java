@@ -1,0 +1,103 @@
+package dev.diffusion.security;
+
+import dev.diffusion.web.ErrorKind;
+import dev.diffusion.web.ErrorResponses;
+import dev.diffusion.web.TooManyRequestsException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * With API keys configured, every request but health, metrics, API docs and the web page's files must carry
+ * {@code Authorization: Bearer <key>} (401 otherwise), and stay within its key's requests per minute (429 with
+ * {@code Retry-After}). The key's {@link ApiClient} goes on the request as {@link #CLIENT}, for the controllers to
+ * check who owns a job. Runs before the body-size filter, so a stranger's body is never read.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+public class ApiKeyFilter extends OncePerRequestFilter {
+
+    /** The request attribute holding the caller's {@link ApiClient}; absent when API keys are off. */
+    public static final String CLIENT = ApiKeyFilter.class.getName() + ".client";
+    private static final String BEARER = "Bearer ";
+    private static final String CHALLENGE = "Bearer realm=\"diffusion-service\"";
+    private static final Pattern SIMPLE_PATH = Pattern.compile("[A-Za-z0-9/._-]*");
+    private static final List<String> OPEN_PREFIXES = List.of("/actuator/", "/v3/api-docs", "/swagger-ui");
+    /** The web page's own files; the API calls it makes are checked as any other. */
+    private static final List<String> OPEN_PATHS = List.of("/", "/index.html", "/app.js", "/style.css",
+            "/favicon.ico", "/actuator");
+
+    private final ApiKeys keys;
+    private final RequestRateLimiter rateLimiter;
+    private final ErrorResponses errors;
+
+    public ApiKeyFilter(ApiKeys keys, RequestRateLimiter rateLimiter, ErrorResponses errors) {
+        this.keys = keys;
+        this.rateLimiter = rateLimiter;
+        this.errors = errors;
+    }
+
+    /** The owner id of the request's caller, or null when API keys are off. */
+    public static String owner(HttpServletRequest request) {
+        return request.getAttribute(CLIENT) instanceof ApiClient client ? client.owner() : null;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        if (!keys.enabled()) {
+            return true;
+        }
+        return isOpen(ErrorResponses.path(request));
+    }
+
+    /**
+     * Whether a path needs no key. The path is the raw request URI, which the servlet container and Spring MVC
+     * decode and normalize later, so anything they could read differently ({@code ..}, {@code ;}, {@code %},
+     * {@code //}, {@code \}) is never open: {@code /actuator/..;/generate} must not slip past.
+     */
+    static boolean isOpen(String path) {
+        if (!SIMPLE_PATH.matcher(path).matches() || path.contains("..") || path.contains("//")) {
+            return false;
+        }
+        return OPEN_PATHS.contains(path) || OPEN_PREFIXES.stream().anyMatch(path::startsWith);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        boolean bearer = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
+        Optional<ApiClient> client = bearer
+                ? keys.authenticate(authorization.substring(BEARER.length()).strip()) : Optional.empty();
+        if (client.isEmpty()) {
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE,
+                    bearer ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
+            errors.send(request, response, HttpStatus.UNAUTHORIZED, "Unauthorized", bearer
+                            ? "the API key is not valid" : "an API key is required: Authorization: Bearer <key>",
+                    ErrorKind.INVALID_API_KEY);
+            return;
+        }
+        Duration wait = rateLimiter.tryAcquire(client.get().owner());
+        if (!wait.isZero()) {
+            response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(TooManyRequestsException.seconds(wait)));
+            errors.send(request, response, HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
+                    "this API key may make " + rateLimiter.perMinute() + " requests per minute",
+                    ErrorKind.RATE_LIMITED);
+            return;
+        }
+        request.setAttribute(CLIENT, client.get());
+        chain.doFilter(request, response);
+    }
+}
