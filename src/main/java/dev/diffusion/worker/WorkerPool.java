@@ -4,7 +4,6 @@ import ai.djl.Device;
 import dev.diffusion.catalog.FolderModelCatalog;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobLeases;
-import dev.diffusion.jobs.JobMetrics;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.model.Devices;
 import dev.diffusion.model.IntraOpThreads;
@@ -13,19 +12,14 @@ import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
-import dev.diffusion.pipeline.ModelCallListener;
 import dev.diffusion.pipeline.StepListener;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -47,7 +41,7 @@ public class WorkerPool implements SmartLifecycle {
     private final WorkerProperties settings;
     private final BatchingProperties batching;
     private final JobsProperties jobSettings;
-    private final MeterRegistry registry;
+    private final WorkerMetrics metrics;
     private final Clock clock;
     private final AtomicInteger busy = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
@@ -64,10 +58,8 @@ public class WorkerPool implements SmartLifecycle {
         this.settings = settings;
         this.batching = batching;
         this.jobSettings = jobSettings;
-        this.registry = registry;
         this.clock = clock;
-        Gauge.builder("diffusion.workers.busy", busy, AtomicInteger::get)
-                .description("Workers running at least one job").register(registry);
+        this.metrics = new WorkerMetrics(registry, busy);
     }
 
     @Override
@@ -83,7 +75,7 @@ public class WorkerPool implements SmartLifecycle {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
                 resources.add(model);
-                DiffusionPipeline pipeline = new DiffusionPipeline(model, modelCallTimer(device),
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
                         IntraOpThreads.forMachine(batching.parallelFromRows()));
                 resources.add(pipeline);
                 warmUp(pipeline);
@@ -109,35 +101,6 @@ public class WorkerPool implements SmartLifecycle {
             pipeline.generate(GenerationRequest.txt2img("warm-up", "", index.sampleSize(), index.sampleSize(), 2,
                     index.defaultGuidanceScale(), index.defaultScheduler(), run, 1), StepListener.NONE);
         }
-    }
-
-    /**
-     * {@code diffusion.model.call} by network, which tells the time inside the networks from the loop's own time;
-     * for the UNet also {@code diffusion.unet.step} by batch size and {@code diffusion.batch.size}; per device.
-     */
-    private ModelCallListener modelCallTimer(Device device) {
-        String deviceTag = device.toString();
-        DistributionSummary batchSizes = DistributionSummary.builder("diffusion.batch.size")
-                .description("Images advanced by one UNet call").tag("device", deviceTag).register(registry);
-        // meters are looked up once, not per call: a registry lookup cost 0.07 ms per step (BENCHMARKS.md)
-        Map<ModelCallListener.Network, Timer> calls = new ConcurrentHashMap<>();
-        Map<Integer, Timer> unetSteps = new ConcurrentHashMap<>();
-        return (network, images, nanos) -> {
-            calls.computeIfAbsent(network, called -> timer("diffusion.model.call",
-                    "One call of a network (text encoder, UNet, VAE)", deviceTag)
-                    .tag("network", called.folderName()).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
-            if (network == ModelCallListener.Network.UNET) {
-                unetSteps.computeIfAbsent(images, size -> timer("diffusion.unet.step",
-                        "One UNet call of the denoising loop", deviceTag).tag("batch_size", Integer.toString(size))
-                        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
-                batchSizes.record(images);
-            }
-        };
-    }
-
-    private static Timer.Builder timer(String name, String description, String deviceTag) {
-        return Timer.builder(name).description(description).tag("device", deviceTag)
-                .publishPercentileHistogram().maximumExpectedValue(JobMetrics.MAX_EXPECTED);
     }
 
     @Override
