@@ -9,9 +9,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -33,11 +31,6 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     public static final String CLIENT = ApiKeyFilter.class.getName() + ".client";
     private static final String BEARER = "Bearer ";
     private static final String CHALLENGE = "Bearer realm=\"diffusion-service\"";
-    private static final Pattern SIMPLE_PATH = Pattern.compile("[A-Za-z0-9/._-]*");
-    private static final List<String> OPEN_PREFIXES = List.of("/actuator/", "/v3/api-docs", "/swagger-ui");
-    /** The web page's own files; the API calls it makes are checked as any other. */
-    private static final List<String> OPEN_PATHS = List.of("/", "/index.html", "/app.js", "/style.css",
-            "/favicon.ico", "/actuator");
 
     private final ApiKeys keys;
     private final RequestRateLimiter rateLimiter;
@@ -59,19 +52,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         if (!keys.enabled()) {
             return true;
         }
-        return isOpen(ErrorResponses.path(request));
-    }
-
-    /**
-     * Whether a path needs no key. The path is the raw request URI, which the servlet container and Spring MVC
-     * decode and normalize later, so anything they could read differently ({@code ..}, {@code ;}, {@code %},
-     * {@code //}, {@code \}) is never open: {@code /actuator/..;/generate} must not slip past.
-     */
-    static boolean isOpen(String path) {
-        if (!SIMPLE_PATH.matcher(path).matches() || path.contains("..") || path.contains("//")) {
-            return false;
-        }
-        return OPEN_PATHS.contains(path) || OPEN_PREFIXES.stream().anyMatch(path::startsWith);
+        return OpenPaths.isOpen(ErrorResponses.path(request));
     }
 
     @Override

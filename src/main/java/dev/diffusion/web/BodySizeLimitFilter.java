@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -17,6 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and while reading when a chunked body grows past the limit, so a huge body is never buffered.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     private final long maxBytes;

@@ -6,6 +6,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Set;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
@@ -23,6 +25,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * </ul>
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 30)
 public class MalformedRequestFilter extends OncePerRequestFilter {
 
     private static final Set<String> BODY_METHODS = Set.of("POST", "PUT", "PATCH");
