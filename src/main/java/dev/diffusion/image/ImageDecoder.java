@@ -78,7 +78,8 @@ public final class ImageDecoder {
             if (e instanceof InvalidImageException invalid) {
                 throw invalid;
             }
-            throw new InvalidImageException("the image cannot be decoded: " + e.getMessage());
+            throw new InvalidImageException("the image cannot be decoded: it is corrupt, truncated or of an "
+                    + "unsupported kind");
         }
     }
 

@@ -37,7 +37,9 @@ public final class PngEncoder {
         return png.toByteArray();
     }
 
-    private static void writeText(ByteArrayOutputStream png, String keyword, String value) {
+    /** A text chunk may not hold a NUL (it ends the keyword), so any in {@code text} becomes U+FFFD. */
+    private static void writeText(ByteArrayOutputStream png, String keyword, String text) {
+        String value = text.replace('\0', '\uFFFD');
         ByteArrayOutputStream data = new ByteArrayOutputStream(value.length() + keyword.length() + 8);
         data.writeBytes(keyword.getBytes(StandardCharsets.ISO_8859_1));
         data.write(0);

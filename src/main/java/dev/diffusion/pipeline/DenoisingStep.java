@@ -91,7 +91,7 @@ final class DenoisingStep {
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
             listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);
         } catch (TranslateException e) {
-            throw new GenerationException("the UNet failed: " + e.getMessage(), e);
+            throw new GenerationException("the UNet failed", e);
         }
         row = 0;
         for (ImageSampling image : called) {

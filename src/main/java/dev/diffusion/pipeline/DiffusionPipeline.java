@@ -202,7 +202,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             modelCalls.modelCall(network, images, System.nanoTime() - start);
             return ModelOutputs.requireFinite(output, network.label());
         } catch (TranslateException e) {
-            throw new GenerationException("the " + network.label() + " failed: " + e.getMessage(), e);
+            throw new GenerationException("the " + network.label() + " failed", e);
         }
     }
 

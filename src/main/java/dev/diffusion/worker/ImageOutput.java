@@ -7,6 +7,7 @@ import dev.diffusion.jobs.JobImage;
 import dev.diffusion.pipeline.GeneratedImage;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Finished images as files: PNG with AUTOMATIC1111's "parameters" text (its infotext), so that tools that read A1111
@@ -15,6 +16,8 @@ import java.util.Map;
 final class ImageOutput {
 
     private static final String PNG = "image/png";
+    /** What a reader may take for the end of a line: CR, LF, NEL, the Unicode line and paragraph separators. */
+    private static final Pattern LINE_BREAKS = Pattern.compile("\\R");
 
     private ImageOutput() {
     }
@@ -28,18 +31,21 @@ final class ImageOutput {
         return PngEncoder.encode(image.width(), image.height(), image.rgb(), Map.of());
     }
 
-    /** A1111's infotext: the prompt, the negative prompt, then "Key: value" pairs on one line. */
+    /**
+     * A1111's infotext: the prompt, the negative prompt, then "Key: value" pairs on one line. Readers split it by lines,
+     * so a line break inside a prompt could pass for a negative prompt or a line of parameters: each becomes a space.
+     */
     static String infotext(GenerationSpec spec, long seed) {
-        StringBuilder text = new StringBuilder(spec.prompt());
+        StringBuilder text = new StringBuilder(oneLine(spec.prompt()));
         if (!spec.negativePrompt().isEmpty()) {
-            text.append("\nNegative prompt: ").append(spec.negativePrompt());
+            text.append("\nNegative prompt: ").append(oneLine(spec.negativePrompt()));
         }
         text.append("\nSteps: ").append(spec.steps())
                 .append(", Sampler: ").append(SchedulerCatalog.a1111Label(spec.scheduler()))
                 .append(", CFG scale: ").append(number(spec.guidanceScale()))
                 .append(", Seed: ").append(seed)
                 .append(", Size: ").append(spec.width()).append('x').append(spec.height())
-                .append(", Model: ").append(spec.model());
+                .append(", Model: ").append(oneLine(spec.model()));
         if (spec.guidanceRescale() > 0) {
             text.append(", CFG Rescale phi: ").append(number(spec.guidanceRescale()));
         }
@@ -50,6 +56,10 @@ final class ImageOutput {
             text.append(", Eta: ").append(number(spec.eta()));
         }
         return text.toString();
+    }
+
+    private static String oneLine(String text) {
+        return LINE_BREAKS.matcher(text).replaceAll(" ");
     }
 
     private static String number(double value) {

@@ -166,10 +166,11 @@ final class StepBatcher {
         if (cause instanceof IllegalArgumentException) {
             return new JobError("Invalid generation request", cause.getMessage());
         }
+        // the engine's own messages are written for clients; what caused them (a libtorch error, say) is only logged
+        log.error("job {} failed", job.id(), cause);
         if (cause instanceof GenerationException) {
             return new JobError("Generation failed", cause.getMessage());
         }
-        log.error("job {} failed", job.id(), cause);
-        return new JobError("Generation failed", "internal error: " + cause);
+        return new JobError("Generation failed", "an internal error stopped the generation; it has been logged");
     }
 }
