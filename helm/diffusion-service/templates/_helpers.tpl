@@ -162,3 +162,8 @@ Volumes of both roles: the settings, the models, and writable folders under a re
   readOnly: true
 {{- end }}
 {{- end }}
+
+{{/* The Secret that holds the API keys: the user's, or the one the chart makes */}}
+{{- define "diffusion-service.apiKeysSecret" -}}
+{{- .Values.apiKeys.existingSecret | default (printf "%s-api-keys" (include "diffusion-service.fullname" .)) -}}
+{{- end }}

@@ -177,6 +177,8 @@ class ServiceEndToEndTest {
                 "batch_size=\"1\"", "diffusion_batch_size", "diffusion_images_generated_total",
                 "diffusion_model_call_seconds_bucket", "network=\"text_encoder\"", "network=\"vae_decoder\"",
                 "diffusion_workers_busy");
+        assertThat(metrics).as("no API keys here: the API is open, and says so")
+                .containsPattern("diffusion_security_open(\\{[^}]*\\})? 1.0");
         assertThat(metrics).doesNotContain("metrics\"");  // tags never carry prompts
         JsonNode docs = json(send("GET", "/v3/api-docs", null, null));
         assertThat(docs.get("paths").has("/generate")).isTrue();

@@ -38,7 +38,7 @@ class HelmChartTest {
     private static final Pattern ACTION_LINE = Pattern.compile("(?m)^[ \\t]*\\{\\{.*?}}[ \\t]*(?:\\R|\\z)", Pattern.DOTALL);
     private static final Pattern ACTION = Pattern.compile("\\{\\{.*?}}", Pattern.DOTALL);
     private static final List<String> TOP_LEVEL_KEYS =
-            List.of("apiVersion", "kind", "metadata", "spec", "data", "automountServiceAccountToken");
+            List.of("apiVersion", "kind", "metadata", "spec", "data", "automountServiceAccountToken", "type");
 
     private final Map<String, Object> values = DeployFiles.yamlMap(CHART.resolve("values.yaml"));
     private final Map<Path, String> templates = templates();
@@ -152,7 +152,7 @@ class HelmChartTest {
         });
 
         assertThat(kinds).contains("Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "ScaledObject",
-                "ServiceMonitor", "PrometheusRule", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim");
+                "ServiceMonitor", "PrometheusRule", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim", "Secret");
     }
 
     /**
@@ -189,13 +189,24 @@ class HelmChartTest {
         }
     }
 
-    /** Keys come from a Secret the user made, into the variable Spring binds to diffusion.security.api-keys. */
+    /**
+     * Keys are on by default: from a Secret the user names, else from one the chart makes with a random key and keeps
+     * across upgrades, into the variable Spring binds to diffusion.security.api-keys. Running open takes an explicit
+     * value.
+     */
     @Test
-    void apiKeysComeFromAnExistingSecretOnlyWhenOneIsNamed() {
+    void apiKeysAreOnByDefaultFromTheUsersSecretOrAGeneratedOne() {
+        assertThat(DeployFiles.at(values, "apiKeys.enabled")).isEqualTo(true);
         assertThat(DeployFiles.at(values, "apiKeys.existingSecret")).isEqualTo("");
         assertThat(templates.get(CHART.resolve("templates/deployments.yaml")))
-                .contains("{{- with $.Values.apiKeys.existingSecret }}", "- name: DIFFUSION_SECURITY_API_KEYS",
-                        "secretKeyRef:", "key: {{ $.Values.apiKeys.existingSecretKey }}");
+                .contains("{{- if $.Values.apiKeys.enabled }}", "- name: DIFFUSION_SECURITY_API_KEYS",
+                        "secretKeyRef:", "name: {{ include \"diffusion-service.apiKeysSecret\" $ }}",
+                        "key: {{ $.Values.apiKeys.existingSecretKey }}");
+        assertThat(templates.get(CHART.resolve("templates/secret-api-keys.yaml")))
+                .startsWith("{{- if and .Values.apiKeys.enabled (not .Values.apiKeys.existingSecret) }}")
+                .contains("lookup \"v1\" \"Secret\"", "randAlphaNum 40", "helm.sh/resource-policy: keep");
+        assertThat(templates.get(CHART.resolve("templates/_helpers.tpl")))
+                .contains(".Values.apiKeys.existingSecret | default (printf \"%s-api-keys\"");
     }
 
     @Test
