@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,6 +23,8 @@ import org.springframework.stereotype.Component;
 public class RequestResolver {
 
     static final double MAX_GUIDANCE = 30;
+    /** The schedulers whose diffusers {@code step} takes the pipeline's eta: DDIM's eta, TCD's gamma. */
+    private static final Set<String> SCHEDULERS_WITH_ETA = Set.of("ddim", "tcd");
     /** Random seeds stay below 2^53 so that JavaScript clients read them exactly. */
     private static final long RANDOM_SEED_BOUND = 1L << 53;
 
@@ -74,8 +77,8 @@ public class RequestResolver {
         checkRange(errors, "num_images", numImages, 1, limits.maxImages());
         double eta = orDefault(r.eta(), 0.0);
         checkRange(errors, "eta", eta, 0, 1);
-        if (eta > 0 && !"ddim".equals(scheduler)) {
-            errors.add(new FieldError("eta", "applies to the ddim scheduler only"));
+        if (eta > 0 && !SCHEDULERS_WITH_ETA.contains(scheduler)) {
+            errors.add(new FieldError("eta", "applies to the ddim (eta) and tcd (gamma) schedulers only"));
         }
         double strength = orDefault(r.strength(), 0.8);
         checkRange(errors, "strength", strength, 0, 1);
