@@ -21,6 +21,7 @@ import judge
 import sampling
 import shapes_data
 from clip_tokenizer import ClipTokenizer
+from models import guidance_scale_embedding
 
 
 def random_prompts(rng, n):
@@ -40,7 +41,8 @@ def random_prompts(rng, n):
 
 
 def generate(models, prompts, sampler, steps, guidance, seed, batch_size=50):
-    """uint8 images [n,64,64,3] for prompts; models: dict text_encoder/unet/vae_decoder/scaling_factor."""
+    """uint8 images [n,64,64,3] for prompts; models: dict text_encoder/unet/vae_decoder/scaling_factor, and
+    time_cond_proj_dim for a guidance-distilled UNet (then the guidance goes in as its embedding)."""
     tokenizer = ClipTokenizer()
     latent_size = shapes_data.IMAGE_SIZE // 4
     generator = torch.Generator().manual_seed(seed)
@@ -50,13 +52,17 @@ def generate(models, prompts, sampler, steps, guidance, seed, batch_size=50):
     with torch.no_grad(), torch.jit.optimized_execution(False):
         uncond_ids = torch.tensor([tokenizer.input_ids("")])
         uncond_context = models["text_encoder"](uncond_ids)
+        embedding_dim = models.get("time_cond_proj_dim")
         for start in range(0, len(prompts), batch_size):
             chunk = prompts[start:start + batch_size]
             ids = torch.tensor([tokenizer.input_ids(p) for p in chunk])
             context = models["text_encoder"](ids)
+            timestep_cond = None if embedding_dim is None else guidance_scale_embedding(
+                torch.full((len(chunk),), guidance - 1.0), embedding_dim)
             latents = sampling.SAMPLERS[sampler](
                 models["unet"], noise[start:start + len(chunk)], context,
-                uncond_context.expand(len(chunk), -1, -1), steps, guidance)
+                uncond_context.expand(len(chunk), -1, -1), steps, guidance, timestep_cond=timestep_cond,
+                generator=generator)
             decoded = models["vae_decoder"](latents / models["scaling_factor"])
             images.append(((decoded.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy())
     return np.concatenate(images)
@@ -79,6 +85,8 @@ def load_model_folder(path):
     models = {name: torch.jit.load(os.path.join(path, name, "model.pt"))
               for name in ("text_encoder", "unet", "vae_decoder")}
     models["scaling_factor"] = index["scaling_factor"]
+    if "timestep_cond" in index.get("unet_extra_inputs", []):
+        models["time_cond_proj_dim"] = index["time_cond_proj_dim"]
     return models, index
 
 

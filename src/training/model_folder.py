@@ -34,6 +34,30 @@ SD15_SCHEDULER_CONFIG = {
     "rescale_betas_zero_snr": False,
 }
 
+# diffusers' LCMScheduler keys, with SD 1.5's schedule and the distillation schedule of LCM's own checkpoints.
+LCM_SCHEDULER_CONFIG = {
+    "_class_name": "LCMScheduler",
+    "num_train_timesteps": 1000,
+    "beta_start": 0.00085,
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "trained_betas": None,
+    "original_inference_steps": 50,
+    "clip_sample": False,
+    "clip_sample_range": 1.0,
+    "set_alpha_to_one": True,
+    "steps_offset": 0,
+    "prediction_type": "epsilon",
+    "thresholding": False,
+    "dynamic_thresholding_ratio": 0.995,
+    "sample_max_value": 1.0,
+    "timestep_spacing": "leading",
+    "timestep_scaling": 10.0,
+    "rescale_betas_zero_snr": False,
+}
+# the UNet input that carries a guidance-distilled model's guidance-scale embedding (diffusers' timestep_cond)
+TIMESTEP_COND = "timestep_cond"
+
 
 def model_index(name, sample_size, vae_scale_factor, latent_channels, scaling_factor, text_hidden_size,
                 default_steps, default_guidance_scale, default_scheduler, **extra):
@@ -75,16 +99,18 @@ def _check(path, make_inputs, expected_shape, batch_sizes):
 
 
 def write_model_folder(out_dir, *, text_encoder, unet, vae_decoder, vae_encoder, tokenizer_json, scheduler_config,
-                       index, check_batch_sizes=(1, 2, 3, 16), check_latent_sizes=None):
+                       index, check_batch_sizes=(1, 2, 3, 16), check_latent_sizes=None, unet_extra_sizes=None):
     """Traces and saves the four networks, then writes tokenizer, scheduler config and model_index.json.
 
     The modules must already have the exported signatures:
       text_encoder(input_ids int64 [B,77]) -> [B,77,D]
-      unet(sample [B,C,h,w], timestep float32 [B], context [B,77,D]) -> [B,C,h,w]
+      unet(sample [B,C,h,w], timestep float32 [B], context [B,77,D], *extras [B,n] in the order of
+          index["unet_extra_inputs"], e.g. timestep_cond) -> [B,C,h,w]
       vae_decoder(latents [B,C,h,w], unscaled) -> image [B,3,H,W]
       vae_encoder(image [B,3,H,W] in [-1,1]) -> latent mean [B,C,h,w]
     tokenizer_json: path of a Hugging Face tokenizers file, copied as tokenizer/tokenizer.json.
     check_latent_sizes: latent sizes the saved UNet and VAE files are checked at (default: the model's).
+    unet_extra_sizes: n of each extra UNet input, in order.
     """
     f = index["vae_scale_factor"]
     c = index["latent_channels"]
@@ -99,7 +125,8 @@ def write_model_folder(out_dir, *, text_encoder, unet, vae_decoder, vae_encoder,
                 .index_fill_(1, torch.tensor([0]), 49406),)
 
     def unet_inputs(b, s=size):
-        return (torch.randn(b, c, s, s), torch.linspace(1.0, 999.0, b), torch.randn(b, MAX_TEXT_LENGTH, d))
+        return (torch.randn(b, c, s, s), torch.linspace(1.0, 999.0, b), torch.randn(b, MAX_TEXT_LENGTH, d),
+                *(torch.randn(b, n) for n in unet_extra_sizes or []))
 
     def latents(b, s=size):
         return (torch.randn(b, c, s, s),)

@@ -112,6 +112,17 @@ class SpatialTransformer(nn.Module):
         return x + self.proj_out(h)
 
 
+def guidance_scale_embedding(w, dim):
+    """The guidance-scale embedding of a guidance-distilled UNet's timestep_cond, as diffusers'
+    get_guidance_scale_embedding: sines then cosines of 1000 w at geometric frequencies (VDM), a zero pad for an
+    odd dim. Pipelines give it w = guidance_scale - 1 (Imagen's guidance formula, one more than the LCM paper's w)."""
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(torch.log(torch.tensor(10000.0)) / (half - 1)))
+    args = (w.float() * 1000.0)[:, None] * freqs[None, :]
+    emb = torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+    return F.pad(emb, (0, dim % 2))
+
+
 def timestep_embedding(timesteps, dim, max_period=10000.0):
     """Sinusoidal embedding of float timesteps [B] -> [B, dim] (cos first, as diffusers' flip_sin_to_cos)."""
     half = dim // 2
@@ -176,13 +187,22 @@ class AttentionPool(nn.Module):
 
 
 class UNet(nn.Module):
-    """SD's UNet2DConditionModel in miniature: (sample [B,4,h,w], timestep [B], context [B,77,D]) -> eps."""
+    """SD's UNet2DConditionModel in miniature: (sample [B,4,h,w], timestep [B], context [B,77,D]) -> eps.
+
+    With time_cond_dim, also timestep_cond [B,time_cond_dim] (a guidance-distilled model's guidance-scale
+    embedding), projected without bias and added to the sinusoidal timestep embedding before the time MLP, as
+    diffusers' TimestepEmbedding does with time_cond_proj_dim. The projection starts at zero, so a UNet that
+    takes it starts out as the same network without it.
+    """
 
     def __init__(self, context_dim, channels=(64, 128, 128), attention=(False, True, True),
-                 blocks_per_level=2, heads=4, in_channels=4, pooled_text=True, scale_shift=False):
+                 blocks_per_level=2, heads=4, in_channels=4, pooled_text=True, scale_shift=False, time_cond_dim=0):
         super().__init__()
         self.time_dim = channels[0]
         emb_dim = channels[0] * 4
+        self.cond_proj = nn.Linear(time_cond_dim, channels[0], bias=False) if time_cond_dim else None
+        if self.cond_proj is not None:
+            nn.init.zeros_(self.cond_proj.weight)
         self.time_mlp = nn.Sequential(nn.Linear(channels[0], emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
         self.text_pool = AttentionPool(context_dim, heads) if pooled_text else None
         self.text_mlp = nn.Sequential(nn.Linear(context_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim)) \
@@ -219,8 +239,11 @@ class UNet(nn.Module):
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
 
-    def forward(self, sample, timestep, context):
-        emb = self.time_mlp(timestep_embedding(timestep, self.time_dim))
+    def forward(self, sample, timestep, context, timestep_cond=None):
+        time = timestep_embedding(timestep, self.time_dim)
+        if self.cond_proj is not None:
+            time = time + self.cond_proj(timestep_cond)
+        emb = self.time_mlp(time)
         if self.text_pool is not None:
             emb = emb + self.text_mlp(self.text_pool(context))
         h = self.conv_in(sample)

@@ -38,7 +38,7 @@ public record GenerateRequest(
         Long seed,
         @Schema(description = "Images to make, 1..diffusion.limits.max-images", example = "1")
         Integer numImages,
-        @Schema(description = "DDIM's eta, 0..1 (ddim only)", example = "0.0")
+        @Schema(description = "DDIM's eta or TCD's gamma, 0..1 (ddim and tcd only)", example = "0.0")
         Double eta,
         @Schema(description = "img2img: the starting picture, base64 PNG or JPEG (a data: URL is fine); "
                 + "resized to width × height")

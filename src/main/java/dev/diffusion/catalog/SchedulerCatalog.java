@@ -12,12 +12,13 @@ import java.util.Set;
 public final class SchedulerCatalog {
 
     private static final String KARRAS_SUFFIX = "_karras";
-    private static final Map<String, String> A1111_LABELS = Map.of(
-            "ddpm", "DDPM", "ddim", "DDIM", "pndm", "PLMS", "lms", "LMS", "euler", "Euler",
-            "euler_ancestral", "Euler a", "heun", "Heun", "dpmpp_2m", "DPM++ 2M", "dpmpp_2m_sde", "DPM++ 2M SDE",
-            "unipc", "UniPC");
-    /** The schedulers whose step draws on DDIM's {@code eta}. */
-    private static final Set<String> TAKING_ETA = Set.of("ddim");
+    private static final Map<String, String> A1111_LABELS = Map.ofEntries(Map.entry("ddpm", "DDPM"),
+            Map.entry("ddim", "DDIM"), Map.entry("pndm", "PLMS"), Map.entry("lms", "LMS"), Map.entry("euler", "Euler"),
+            Map.entry("euler_ancestral", "Euler a"), Map.entry("heun", "Heun"), Map.entry("dpmpp_2m", "DPM++ 2M"),
+            Map.entry("dpmpp_2m_sde", "DPM++ 2M SDE"), Map.entry("unipc", "UniPC"), Map.entry("lcm", "LCM"),
+            Map.entry("tcd", "TCD"));
+    /** The schedulers that take the request's {@code eta}: DDIM's eta, TCD's gamma (diffusers' TCD pipelines say eta). */
+    private static final Set<String> TAKING_ETA = Set.of("ddim", "tcd");
 
     private SchedulerCatalog() {
     }

@@ -3,6 +3,7 @@ package dev.diffusion.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
@@ -66,7 +67,28 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
                 json.path("pad_token_id").asLong(49407),
                 json.path("default_steps").asInt(25),
                 json.path("default_guidance_scale").asDouble(7.5),
-                json.path("default_scheduler").asString("ddim"));
+                json.path("default_scheduler").asString("ddim"),
+                strings(json, "unet_extra_inputs"),
+                json.path("time_cond_proj_dim").asInt(0));
+    }
+
+    /** An optional list of strings; absent means empty. */
+    private static List<String> strings(JsonNode json, String key) {
+        JsonNode value = json.get(key);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new IllegalArgumentException("model_index.json '" + key + "' must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isString()) {
+                throw new IllegalArgumentException("model_index.json '" + key + "' must be a list of strings");
+            }
+            out.add(item.asString());
+        }
+        return out;
     }
 
     private static JsonNode required(JsonNode json, String key) {

@@ -1,5 +1,6 @@
 package dev.diffusion.pipeline;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -22,14 +23,18 @@ final class DenoisingStep {
     private final ModelPredictors predictors;
     private final ModelCallListener listener;
     private final IntraOpThreads threads;
-    private final InputBuffers buffers = new InputBuffers(3);
+    private final int extraInputs;
+    /** sample, timestep, context, then the model's extra inputs */
+    private final InputBuffers buffers;
     /** The images, in row order, whose text rows the context buffer holds from the last call. */
     private List<ImageSampling> contextsHeld = List.of();
 
-    DenoisingStep(ModelPredictors predictors, ModelCallListener listener, IntraOpThreads threads) {
+    DenoisingStep(ModelPredictors predictors, ModelCallListener listener, IntraOpThreads threads, int extraInputs) {
         this.predictors = predictors;
         this.listener = listener;
         this.threads = threads;
+        this.extraInputs = extraInputs;
+        this.buffers = new InputBuffers(3 + extraInputs);
     }
 
     /**
@@ -85,6 +90,9 @@ final class DenoisingStep {
                             ? buffers.again(step, 2, new Shape(rows, firstText.tokens(), firstText.hiddenSize()))
                             : buffers.floats(step, 2, contexts,
                                     new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
+            for (int k = 0; k < extraInputs; k++) {
+                inputs.add(extraInput(step, k, called, rows));
+            }
             contextsHeld = List.copyOf(called);
             threads.applyFor(rows);
             long start = System.nanoTime();
@@ -105,6 +113,19 @@ final class DenoisingStep {
             }
         }
         return failures;
+    }
+
+    /** Extra input {@code k} of every row, {@code [rows, n]}: each image's vector on each of its rows. */
+    private NDArray extraInput(NDManager step, int k, List<ImageSampling> called, int rows) {
+        int width = called.get(0).unetExtras()[k].length;
+        float[] values = new float[rows * width];
+        int row = 0;
+        for (ImageSampling image : called) {
+            for (int r = 0; r < image.rows(); r++) {
+                System.arraycopy(image.unetExtras()[k], 0, values, row++ * width, width);
+            }
+        }
+        return buffers.floats(step, 3 + k, values, new Shape(rows, width));
     }
 
     private static int putRow(int row, double[] input, float t, float[] context, float[] samples,

@@ -53,7 +53,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         this.schedulerConfig = new SchedulerConfig(model.folder().schedulerConfig());
         this.tokenizer = new ClipTokenizer(model.folder().tokenizerFile(), index.maxTextLength(), index.padTokenId());
         this.predictors = model.newPredictors();
-        this.denoisingStep = new DenoisingStep(predictors, modelCalls, threads);
+        this.denoisingStep = new DenoisingStep(predictors, modelCalls, threads, index.unetExtraInputs().size());
         this.modelCalls = modelCalls;
         this.threads = threads;
     }
@@ -83,6 +83,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         long[] shape = latentShape(request.width(), request.height());
         int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
         TextConditioning text = encodeText(request);
+        float[][] unetExtras = unetExtras(request);
         double[] encodedInit = request.imageToImage() ? encodeImage(request) : null;
         List<ImageSampling> images = new ArrayList<>(request.numImages());
         for (int i = 0; i < request.numImages(); i++) {
@@ -107,7 +108,7 @@ public final class DiffusionPipeline implements AutoCloseable {
                 start = scheduler.addNoise(encodedInit, random.nextGaussian(latentLength), timesteps[0]);
             }
             images.add(new ImageSampling(i, seed, scheduler, random::nextGaussian, timesteps, shape, start, text,
-                    request.guidanceScale(), request.guidanceRescale()));
+                    unetExtras, request.guidanceScale(), request.guidanceRescale()));
         }
         return images;
     }
@@ -152,8 +153,30 @@ public final class DiffusionPipeline implements AutoCloseable {
         return new long[] {index.latentChannels(), height / factor, width / factor};
     }
 
+    /**
+     * Whether the request takes classifier-free guidance's unconditional pass: not for a UNet that takes the guidance
+     * scale as an input, as diffusers' pipelines skip it for a UNet with {@code time_cond_proj_dim}.
+     */
+    private boolean unconditionalPass(GenerationRequest request) {
+        return request.guided() && !index.takesGuidanceEmbedding();
+    }
+
+    /** The UNet's inputs after (sample, timestep, context) in the model's order, the same for all the request's rows. */
+    private float[][] unetExtras(GenerationRequest request) {
+        List<String> names = index.unetExtraInputs();
+        float[][] extras = new float[names.size()][];
+        for (int i = 0; i < extras.length; i++) {
+            extras[i] = switch (names.get(i)) {
+                case ModelIndex.TIMESTEP_COND -> GuidanceEmbedding.of(request.guidanceScale(), index.timeCondProjDim());
+                default -> throw new IllegalStateException("no value for the UNet input " + names.get(i));
+            };
+        }
+        return extras;
+    }
+
     private TextConditioning encodeText(GenerationRequest request) {
-        List<String> texts = request.guided()
+        boolean unconditional = unconditionalPass(request);
+        List<String> texts = unconditional
                 ? List.of(request.negativePrompt(), request.prompt())
                 : List.of(request.prompt());
         int tokens = index.maxTextLength();
@@ -165,8 +188,8 @@ public final class DiffusionPipeline implements AutoCloseable {
                 manager -> manager.create(ids, new Shape(texts.size(), tokens)));
         int rowLength = hidden.length / texts.size();
         float[] conditional = Arrays.copyOfRange(hidden, (texts.size() - 1) * rowLength, texts.size() * rowLength);
-        float[] unconditional = request.guided() ? Arrays.copyOfRange(hidden, 0, rowLength) : null;
-        return new TextConditioning(conditional, unconditional, tokens, rowLength / tokens);
+        return new TextConditioning(conditional, unconditional ? Arrays.copyOfRange(hidden, 0, rowLength) : null,
+                tokens, rowLength / tokens);
     }
 
     /** The init image's latents: VAE encoder mean times the scaling factor, as diffusers' img2img. */

@@ -4,9 +4,9 @@ import dev.diffusion.scheduler.NoiseSource;
 import dev.diffusion.scheduler.Scheduler;
 
 /**
- * The denoising state of one image: its own scheduler, seeded noise, latents and text rows. Nothing here is shared
- * with other images, so images of different jobs can be stepped together in one UNet call and still come out as
- * they would alone.
+ * The denoising state of one image: its own scheduler, seeded noise, latents, text rows and the UNet's further
+ * inputs. Nothing here is shared with other images, so images of different jobs can be stepped together in one UNet
+ * call and still come out as they would alone.
  */
 public final class ImageSampling {
 
@@ -16,6 +16,7 @@ public final class ImageSampling {
     private final NoiseSource noise;
     private final double[] timesteps;
     private final TextConditioning text;
+    private final float[][] unetExtras;
     private final double guidanceScale;
     private final double guidanceRescale;
     private final long[] latentShape;
@@ -23,8 +24,8 @@ public final class ImageSampling {
     private int position;
 
     ImageSampling(int index, long seed, Scheduler scheduler, NoiseSource noise, double[] timesteps,
-            long[] latentShape, double[] startLatents, TextConditioning text, double guidanceScale,
-            double guidanceRescale) {
+            long[] latentShape, double[] startLatents, TextConditioning text, float[][] unetExtras,
+            double guidanceScale, double guidanceRescale) {
         this.index = index;
         this.seed = seed;
         this.scheduler = scheduler;
@@ -33,6 +34,7 @@ public final class ImageSampling {
         this.latentShape = latentShape;
         this.latents = startLatents;
         this.text = text;
+        this.unetExtras = unetExtras;
         this.guidanceScale = guidanceScale;
         this.guidanceRescale = guidanceRescale;
     }
@@ -69,6 +71,11 @@ public final class ImageSampling {
 
     TextConditioning text() {
         return text;
+    }
+
+    /** The UNet's inputs after (sample, timestep, context), one vector each, the same for every row of this image. */
+    float[][] unetExtras() {
+        return unetExtras;
     }
 
     double currentTimestep() {

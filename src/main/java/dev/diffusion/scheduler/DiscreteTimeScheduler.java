@@ -2,7 +2,8 @@ package dev.diffusion.scheduler;
 
 /**
  * Base of the samplers that step between whole training timesteps on the cumulative-alpha schedule, with
- * variance-preserving latents (DDPM, DDIM, PNDM): unit initial noise and no input scaling.
+ * variance-preserving latents (DDPM, DDIM, PNDM, and LCM and TCD, which choose their own timesteps): unit initial
+ * noise and no input scaling.
  */
 abstract class DiscreteTimeScheduler implements Scheduler {
 
@@ -40,8 +41,7 @@ abstract class DiscreteTimeScheduler implements Scheduler {
 
     @Override
     public double[] addNoise(double[] original, double[] noise, double timestep) {
-        double alphaProd = alphaProduct(wholeTimestep(timestep));
-        return Vectors.combine(Math.sqrt(alphaProd), original, Math.sqrt(1 - alphaProd), noise);
+        return schedule.addNoise(original, noise, wholeTimestep(timestep));
     }
 
     protected int trainTimesteps() {

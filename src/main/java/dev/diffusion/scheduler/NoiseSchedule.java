@@ -21,10 +21,16 @@ public record NoiseSchedule(double[] betas, double[] alphas, double[] alphasCump
     /** As {@link #from(SchedulerConfig, boolean)}, for a class whose beta bounds default otherwise (Heun's). */
     static NoiseSchedule from(SchedulerConfig config, boolean readZeroSnr, double defaultBetaStart,
             double defaultBetaEnd) {
+        return from(config, readZeroSnr, defaultBetaStart, defaultBetaEnd, DEFAULT_BETA_SCHEDULE);
+    }
+
+    /** As {@link #from(SchedulerConfig, boolean)}, for a class whose beta bounds and schedule default otherwise. */
+    static NoiseSchedule from(SchedulerConfig config, boolean readZeroSnr, double defaultBetaStart,
+            double defaultBetaEnd, String defaultBetaSchedule) {
         int trainSteps = config.integer("num_train_timesteps", DEFAULT_TRAIN_TIMESTEPS);
         double[] betas = config.numbers("trained_betas");
         if (betas == null) {
-            betas = betas(config.string("beta_schedule", DEFAULT_BETA_SCHEDULE), trainSteps,
+            betas = betas(config.string("beta_schedule", defaultBetaSchedule), trainSteps,
                     config.number("beta_start", defaultBetaStart), config.number("beta_end", defaultBetaEnd));
         } else {
             betas = toFloat32(betas);
@@ -59,6 +65,12 @@ public record NoiseSchedule(double[] betas, double[] alphas, double[] alphasCump
 
     public int trainTimesteps() {
         return betas.length;
+    }
+
+    /** The forward process at a training timestep: √ᾱ·x0 + √(1−ᾱ)·ε (diffusers' {@code add_noise} of DDPM and DDIM). */
+    double[] addNoise(double[] original, double[] noise, int timestep) {
+        double alphaProd = alphasCumprod[timestep];
+        return Vectors.combine(Math.sqrt(alphaProd), original, Math.sqrt(1 - alphaProd), noise);
     }
 
     /** sqrt((1 - ᾱ) / ᾱ) per training timestep: the noise levels of sigma-based samplers. */

@@ -10,7 +10,8 @@ import java.util.function.Function;
  * {@code scheduler_config.json} the way diffusers' {@code XScheduler.from_config(pipe.scheduler.config)} does: every
  * class reads the keys it knows and takes its own defaults for the rest. {@code <name>_karras} turns Karras sigmas on
  * (and any other sigma spacing off); the plain name turns them off, so that a name means the same spacing whatever
- * the model's config says. eta is used by DDIM only.
+ * the model's config says. A request's eta is DDIM's eta and TCD's gamma (diffusers' pipelines pass their
+ * {@code eta} to any scheduler whose {@code step} takes one); the other schedulers ignore it.
  */
 public final class Schedulers {
 
@@ -21,16 +22,18 @@ public final class Schedulers {
 
     private static final Map<String, Factory> BY_NAME = byName();
 
-    private static final Map<String, Factory> BY_DIFFUSERS_CLASS = Map.of(
-            "DDPMScheduler", ignoringEta(DdpmScheduler::new),
-            "DDIMScheduler", DdimScheduler::new,
-            "PNDMScheduler", ignoringEta(PndmScheduler::new),
-            "LMSDiscreteScheduler", ignoringEta(LmsScheduler::new),
-            "EulerDiscreteScheduler", ignoringEta(EulerScheduler::new),
-            "EulerAncestralDiscreteScheduler", ignoringEta(EulerAncestralScheduler::new),
-            "HeunDiscreteScheduler", ignoringEta(HeunScheduler::new),
-            "DPMSolverMultistepScheduler", ignoringEta(DpmSolverMultistepScheduler::new),
-            "UniPCMultistepScheduler", ignoringEta(UniPcMultistepScheduler::new));
+    private static final Map<String, Factory> BY_DIFFUSERS_CLASS = Map.ofEntries(
+            Map.entry("DDPMScheduler", ignoringEta(DdpmScheduler::new)),
+            Map.entry("DDIMScheduler", DdimScheduler::new),
+            Map.entry("PNDMScheduler", ignoringEta(PndmScheduler::new)),
+            Map.entry("LMSDiscreteScheduler", ignoringEta(LmsScheduler::new)),
+            Map.entry("EulerDiscreteScheduler", ignoringEta(EulerScheduler::new)),
+            Map.entry("EulerAncestralDiscreteScheduler", ignoringEta(EulerAncestralScheduler::new)),
+            Map.entry("HeunDiscreteScheduler", ignoringEta(HeunScheduler::new)),
+            Map.entry("DPMSolverMultistepScheduler", ignoringEta(DpmSolverMultistepScheduler::new)),
+            Map.entry("UniPCMultistepScheduler", ignoringEta(UniPcMultistepScheduler::new)),
+            Map.entry("LCMScheduler", ignoringEta(LcmScheduler::new)),
+            Map.entry("TCDScheduler", TcdScheduler::new));
 
     private Schedulers() {
     }
@@ -41,6 +44,8 @@ public final class Schedulers {
         names.put("ddim", DdimScheduler::new);
         names.put("pndm", ignoringEta(PndmScheduler::new));
         names.put("euler_ancestral", ignoringEta(EulerAncestralScheduler::new));
+        names.put("lcm", ignoringEta(LcmScheduler::new));
+        names.put("tcd", TcdScheduler::new);
         putWithKarras(names, "lms", LmsScheduler::new);
         putWithKarras(names, "euler", EulerScheduler::new);
         putWithKarras(names, "heun", HeunScheduler::new);

@@ -73,7 +73,7 @@ class GenerationControllerTest {
 
                 @Override
                 public List<String> schedulers() {
-                    return List.of("ddim", "euler", "dpmpp_2m");
+                    return List.of("ddim", "euler", "dpmpp_2m", "tcd");
                 }
             };
         }
@@ -119,6 +119,23 @@ class GenerationControllerTest {
                 .andExpect(jsonPath("$.request.seed", notNullValue()))
                 .andExpect(jsonPath("$.created_at", notNullValue()))
                 .andExpect(jsonPath("$.error", nullValue()));
+        drainQueue();
+    }
+
+    @Test
+    void etaIsTakenAsDdimsEtaAndTcdsGammaAndRefusedElsewhere() throws Exception {
+        drainQueue();
+        for (String scheduler : List.of("ddim", "tcd")) {
+            mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                            .content("{\"prompt\": \"a red circle\", \"scheduler\": \"" + scheduler
+                                    + "\", \"eta\": 0.3}"))
+                    .andExpect(status().isAccepted())
+                    .andExpect(jsonPath("$.request.eta").value(0.3));
+        }
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"a red circle\", \"scheduler\": \"euler\", \"eta\": 0.3}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[*].field", hasItem("eta")));
         drainQueue();
     }
 

@@ -110,6 +110,23 @@ class SchedulerOptionsTest {
     }
 
     @Test
+    void theConsistencySamplersTakeAtMostTheirOriginalInferenceSteps() {
+        Scheduler lcm = new LcmScheduler(SD.with("original_inference_steps", 8));
+        lcm.setTimesteps(8);
+        assertThat(lcm.timesteps()).containsExactly(999, 874, 749, 624, 499, 374, 249, 124);
+        assertThatThrownBy(() -> lcm.setTimesteps(9)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("original_inference_steps");
+        assertThatThrownBy(() -> new TcdScheduler(SD, 0).setTimesteps(51))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("original_inference_steps");
+    }
+
+    @Test
+    void tcdGammaIsAFractionLikeEta() {
+        assertThatThrownBy(() -> new TcdScheduler(SD, 1.5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gamma");
+    }
+
+    @Test
     void pndmWarmUpNeedsFourSteps() {
         PndmScheduler pndm = new PndmScheduler(SchedulerConfig.empty());
         assertThatThrownBy(() -> pndm.setTimesteps(3)).isInstanceOf(IllegalArgumentException.class)

@@ -33,8 +33,8 @@ class SchedulersTest {
     @Test
     void namesAreTheDesignsNamesSorted() {
         assertThat(Schedulers.names()).containsExactly("ddim", "ddpm", "dpmpp_2m", "dpmpp_2m_karras", "dpmpp_2m_sde",
-                "dpmpp_2m_sde_karras", "euler", "euler_ancestral", "euler_karras", "heun", "heun_karras", "lms",
-                "lms_karras", "pndm", "unipc", "unipc_karras");
+                "dpmpp_2m_sde_karras", "euler", "euler_ancestral", "euler_karras", "heun", "heun_karras", "lcm", "lms",
+                "lms_karras", "pndm", "tcd", "unipc", "unipc_karras");
     }
 
     static List<String> names() {
@@ -99,6 +99,10 @@ class SchedulersTest {
         assertThat(noiseDrawsOfAFiveStepRun("euler", 1)).isZero();
         assertThat(noiseDrawsOfAFiveStepRun("euler_ancestral", 0)).isEqualTo(5);
         assertThat(noiseDrawsOfAFiveStepRun("ddpm", 0)).isEqualTo(5);
+        // the consistency samplers re-noise after every step but the last; TCD only with gamma (eta) > 0
+        assertThat(noiseDrawsOfAFiveStepRun("lcm", 0)).isEqualTo(4);
+        assertThat(noiseDrawsOfAFiveStepRun("tcd", 0)).isZero();
+        assertThat(noiseDrawsOfAFiveStepRun("tcd", 0.3)).isEqualTo(4);
     }
 
     private static int noiseDrawsOfAFiveStepRun(String name, double eta) {
