@@ -51,6 +51,14 @@ public record Job(
         return ended(JobStatus.CANCELLED, step, List.of(), null, now);
     }
 
+    /** This snapshot without the init image file and the images' bytes (their index and seed stay). */
+    Job withoutFiles() {
+        List<JobImage> refs = images.stream()
+                .map(image -> new JobImage(image.index(), image.seed(), image.mediaType(), null)).toList();
+        return new Job(id, status, spec.withoutInitImageFile(), owner, createdAt, startedAt, finishedAt, step,
+                totalSteps, refs, error);
+    }
+
     /** An ending keeps what the job made and why, not the init image it no longer needs. */
     private Job ended(JobStatus ending, int lastStep, List<JobImage> result, JobError reason, Instant now) {
         return new Job(id, ending, spec.withoutInitImageFile(), owner, createdAt, startedAt, now, lastStep, totalSteps,

@@ -66,7 +66,7 @@ public class JobLeases {
                 .filter(job -> job.status() == JobStatus.RUNNING);
         started.ifPresentOrElse(job -> {
             ledger.metrics.started(job);
-            ledger.announce(new JobEvent(JobEvent.STARTED, job, null));
+            ledger.announce(JobEvent.of(JobEvent.STARTED, job));
         }, () -> ledger.queue.acknowledge(id));
         return started;
     }
@@ -91,7 +91,7 @@ public class JobLeases {
     public void progress(String id, int step, int totalSteps, byte[] preview) {
         ledger.store.update(id, job -> job.progressed(step, totalSteps))
                 .filter(job -> !job.status().finished())
-                .ifPresent(job -> ledger.announce(new JobEvent(JobEvent.PROGRESS, job, preview)));
+                .ifPresent(job -> ledger.announce(JobEvent.progress(job, preview)));
     }
 
     public void succeed(String id, List<JobImage> images) {

@@ -40,7 +40,7 @@ public final class JobLedger {
         try {
             events.publish(event);
         } catch (RuntimeException e) {
-            log.warn("could not announce {} of job {}: {}", event.type(), event.job().id(), e.toString());
+            log.warn("could not announce {} of job {}: {}", event.type(), event.jobId(), e.toString());
         }
     }
 

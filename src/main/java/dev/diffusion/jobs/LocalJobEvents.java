@@ -34,7 +34,7 @@ public class LocalJobEvents implements JobEvents {
 
     @Override
     public void publish(JobEvent event) {
-        List<Consumer<JobEvent>> forJob = listeners.get(event.job().id());
+        List<Consumer<JobEvent>> forJob = listeners.get(event.jobId());
         if (forJob != null) {
             forJob.forEach(listener -> listener.accept(event));
         }

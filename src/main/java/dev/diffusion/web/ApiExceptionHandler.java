@@ -43,8 +43,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return respond(problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage(), request), new HttpHeaders());
     }
 
-    @ExceptionHandler(JobRefusedException.class)
-    ResponseEntity<ProblemDetail> refused(JobRefusedException e, HttpServletRequest request) {
+    @ExceptionHandler({JobRefusedException.class, ServiceBusyException.class})
+    ResponseEntity<ProblemDetail> refused(RuntimeException e, HttpServletRequest request) {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         return respond(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", e.getMessage(), request),

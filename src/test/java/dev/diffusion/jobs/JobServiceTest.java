@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The job life cycle rules that both backends rely on, through both sides (the API's {@link JobService}, the workers'
  * {@link JobLeases}): one ending, acknowledgement, refusal, giving up.
  */
-class JobServiceTest {
+public class JobServiceTest {
 
     private final Clock clock = Clock.systemUTC();
     private final List<String> acknowledged = new ArrayList<>();
@@ -55,7 +55,7 @@ class JobServiceTest {
         return new Sides(new JobService(ledger), new JobLeases(ledger));
     }
 
-    static GenerationSpec spec() {
+    public static GenerationSpec spec() {
         return GenerationSpec.builder().model("tiny").prompt("a red circle").width(64).height(64).steps(4)
                 .guidanceScale(5).scheduler("ddim").seed(1).build();
     }

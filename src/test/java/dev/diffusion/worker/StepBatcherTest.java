@@ -203,7 +203,7 @@ class StepBatcherTest {
         assertThat(job(first).status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(job(second).status()).isEqualTo(JobStatus.SUCCEEDED);
         List<JobEvent> progress = events.stream().filter(e -> e.type().equals(JobEvent.PROGRESS)).toList();
-        assertThat(progress).extracting(e -> e.job().step()).containsExactly(1, 2, 3);
+        assertThat(progress).extracting(JobEvent::step).containsExactly(1, 2, 3);
         // previews every 2 steps (this batcher's setting), none with the last step
         assertThat(progress).extracting(e -> e.preview() != null).containsExactly(false, true, false);
         assertThat(events.get(events.size() - 1).type()).isEqualTo("succeeded");

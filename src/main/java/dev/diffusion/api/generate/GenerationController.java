@@ -151,7 +151,7 @@ public class GenerationController {
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
     public SseEmitter events(@PathVariable String id, HttpServletRequest http) {
         find(id, http);
-        return eventStreams.open(id);
+        return eventStreams.open(id, ApiKeyFilter.owner(http));
     }
 
     private ResponseEntity<?> pngOrProblem(Job job) {

@@ -42,9 +42,16 @@ final class JobCodec {
     }
 
     JobEvent readEvent(String text) {
-        JsonNode node = json.readTree(text);
+        ObjectNode node = (ObjectNode) json.readTree(text);
         if (node.path("job").has("request")) {
-            ((ObjectNode) node).set("job", fromUnversioned((ObjectNode) node.get("job")));
+            node.set("job", fromUnversioned((ObjectNode) node.get("job")));
+        }
+        if (!node.has("jobId") && node.path("job").isObject()) {
+            // an event of an earlier release: the job it carries says which and how far
+            JsonNode job = node.get("job");
+            node.set("jobId", job.get("id"));
+            node.set("step", job.get("step"));
+            node.set("totalSteps", job.get("totalSteps"));
         }
         return json.treeToValue(node, JobEvent.class);
     }

@@ -39,9 +39,10 @@ public class RedisJobEvents implements JobEvents, MessageListener {
         return local.subscribe(jobId, listener);
     }
 
+    /** Every API instance hears every event, so it carries no files: a step's event is its progress (and preview). */
     @Override
     public void publish(JobEvent event) {
-        redis.convertAndSend(keys.eventChannel(), codec.write(event));
+        redis.convertAndSend(keys.eventChannel(), codec.write(event.withoutFiles()));
     }
 
     /** A count per job in Redis, since the worker that makes the previews may run in another process. */
