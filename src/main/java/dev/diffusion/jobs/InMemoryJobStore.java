@@ -1,18 +1,39 @@
 package dev.diffusion.jobs;
 
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
+/** Jobs in this process's memory, the finished ones within {@link FinishedJobLimits}. */
 public class InMemoryJobStore implements JobStore {
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final FinishedJobLimits limits;
+    /** Finished jobs (id to owner key), oldest first, in all and per owner, and their images' bytes; guarded by it. */
+    private final LinkedHashMap<String, String> finished = new LinkedHashMap<>();
+    private final Map<String, LinkedHashSet<String>> finishedByOwner = new HashMap<>();
+    private long finishedBytes;
+
+    public InMemoryJobStore() {
+        this(FinishedJobLimits.DEFAULTS);
+    }
+
+    public InMemoryJobStore(FinishedJobLimits limits) {
+        this.limits = limits;
+    }
 
     @Override
     public void create(Job job) {
         jobs.put(job.id(), job);
+        if (job.status().finished()) {
+            keepWithinLimits(job);
+        }
     }
 
     @Override
@@ -22,19 +43,77 @@ public class InMemoryJobStore implements JobStore {
 
     @Override
     public Optional<Job> update(String id, UnaryOperator<Job> change) {
-        return Optional.ofNullable(jobs.computeIfPresent(id,
-                (key, job) -> job.status().finished() ? job : change.apply(job)));
+        boolean[] endedNow = new boolean[1];
+        Job after = jobs.computeIfPresent(id, (key, job) -> {
+            if (job.status().finished()) {
+                return job;
+            }
+            Job next = change.apply(job);
+            endedNow[0] = next.status().finished();
+            return next;
+        });
+        if (endedNow[0]) {
+            keepWithinLimits(after);
+        }
+        return Optional.ofNullable(after);
     }
 
     @Override
     public void delete(String id) {
+        synchronized (finished) {
+            if (finished.containsKey(id)) {
+                drop(id);
+                return;
+            }
+        }
         jobs.remove(id);
     }
 
     @Override
     public int evictFinishedBefore(Instant cutoff) {
-        int before = jobs.size();
-        jobs.values().removeIf(job -> job.finishedAt() != null && job.finishedAt().isBefore(cutoff));
-        return before - jobs.size();
+        int evicted = 0;
+        synchronized (finished) {
+            for (String id : List.copyOf(finished.keySet())) {
+                Job job = jobs.get(id);
+                if (job == null || job.finishedAt().isBefore(cutoff)) {
+                    drop(id);
+                    evicted += job == null ? 0 : 1;
+                }
+            }
+        }
+        return evicted;
+    }
+
+    /** Records a job that just ended, then drops the oldest finished jobs beyond the limits. */
+    private void keepWithinLimits(Job ended) {
+        synchronized (finished) {
+            String owner = FinishedJobLimits.ownerKey(ended.owner());
+            LinkedHashSet<String> owners = finishedByOwner.computeIfAbsent(owner, key -> new LinkedHashSet<>());
+            if (finished.putIfAbsent(ended.id(), owner) == null) {
+                owners.add(ended.id());
+                finishedBytes += bytes(ended);
+            }
+            while (owners.size() > limits.perOwner()) {
+                drop(owners.iterator().next());
+            }
+            while (finished.size() > limits.total() || finishedBytes > limits.bytes()) {
+                drop(finished.keySet().iterator().next());
+            }
+        }
+    }
+
+    /** Forgets a finished job (and drops it, if still here); called holding the lock. */
+    private void drop(String id) {
+        String owner = finished.remove(id);
+        LinkedHashSet<String> owners = finishedByOwner.get(owner);
+        if (owners != null && owners.remove(id) && owners.isEmpty()) {
+            finishedByOwner.remove(owner);
+        }
+        finishedBytes -= bytes(jobs.remove(id));
+    }
+
+    private static long bytes(Job job) {
+        return job == null ? 0 : job.images().stream().mapToLong(image -> image.data() == null ? 0
+                : image.data().length).sum();
     }
 }

@@ -53,8 +53,8 @@ public class JobsConfiguration {
         }
 
         @Bean
-        JobStore jobStore() {
-            return new InMemoryJobStore();
+        JobStore jobStore(JobsProperties jobs) {
+            return new InMemoryJobStore(jobs.finishedLimits());
         }
 
         @Bean

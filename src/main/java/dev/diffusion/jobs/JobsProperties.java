@@ -1,9 +1,11 @@
 package dev.diffusion.jobs;
 
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -12,11 +14,23 @@ import org.springframework.validation.annotation.Validated;
  * @param ttl         how long a finished job and its images are kept
  * @param waitTimeout the longest {@code ?wait=true} blocks before answering with the job as it stands
  * @param timeout     the longest a job may run before it fails as timed out
+ * @param maxFinishedPerKey finished jobs kept per API key (all jobs count as one key's when keys are off); the
+ *                    oldest go first
+ * @param maxFinished finished jobs kept in all
+ * @param maxFinishedBytes images of finished jobs kept in memory, in all (the in-memory backend; give Redis a
+ *                    {@code maxmemory})
  */
 @Validated
 @ConfigurationProperties("diffusion.jobs")
 public record JobsProperties(
         @NotNull @DefaultValue("1h") Duration ttl,
         @NotNull @DefaultValue("5m") Duration waitTimeout,
-        @NotNull @DefaultValue("10m") Duration timeout) {
+        @NotNull @DefaultValue("10m") Duration timeout,
+        @Min(1) @DefaultValue("1000") int maxFinishedPerKey,
+        @Min(1) @DefaultValue("10000") int maxFinished,
+        @NotNull @DefaultValue("1GB") DataSize maxFinishedBytes) {
+
+    public FinishedJobLimits finishedLimits() {
+        return new FinishedJobLimits(maxFinishedPerKey, maxFinished, maxFinishedBytes.toBytes());
+    }
 }

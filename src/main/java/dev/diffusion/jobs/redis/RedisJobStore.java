@@ -1,11 +1,13 @@
 package dev.diffusion.jobs.redis;
 
+import dev.diffusion.jobs.FinishedJobLimits;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -13,7 +15,8 @@ import org.springframework.data.redis.core.script.RedisScript;
 /**
  * Job snapshots as JSON strings, one key per job. An update is a compare-and-set on the whole snapshot, retried when
  * another process changed the job in between, so two workers can never both end a job. Redis expires finished jobs
- * after {@code diffusion.jobs.ttl} by itself.
+ * after {@code diffusion.jobs.ttl} by itself; sorted sets of finished jobs (in all and per owner, by the time they
+ * ended) keep them within {@link FinishedJobLimits}, the oldest dropped first.
  */
 public class RedisJobStore implements JobStore {
 
@@ -29,17 +32,23 @@ public class RedisJobStore implements JobStore {
     private final RedisQueueProperties keys;
     private final JobCodec codec;
     private final Duration finishedTtl;
+    private final FinishedJobLimits limits;
 
-    RedisJobStore(StringRedisTemplate redis, RedisQueueProperties keys, JobCodec codec, Duration finishedTtl) {
+    RedisJobStore(StringRedisTemplate redis, RedisQueueProperties keys, JobCodec codec, Duration finishedTtl,
+            FinishedJobLimits limits) {
         this.redis = redis;
         this.keys = keys;
         this.codec = codec;
         this.finishedTtl = finishedTtl;
+        this.limits = limits;
     }
 
     @Override
     public void create(Job job) {
         redis.opsForValue().set(keys.jobKey(job.id()), codec.write(job), ttlOf(job));
+        if (job.status().finished()) {
+            keepWithinLimits(job);
+        }
     }
 
     @Override
@@ -63,6 +72,9 @@ public class RedisJobStore implements JobStore {
             Long written = redis.execute(COMPARE_AND_SET, List.of(key), stored, codec.write(next),
                     Long.toString(ttlOf(next).toMillis()));
             if (written != null && written == 1) {
+                if (next.status().finished()) {
+                    keepWithinLimits(next);
+                }
                 return Optional.of(next);
             }
         }
@@ -77,6 +89,34 @@ public class RedisJobStore implements JobStore {
     @Override
     public int evictFinishedBefore(Instant cutoff) {
         return 0;
+    }
+
+    /** Indexes a job that just ended, then drops the oldest finished jobs beyond the owner's share and the total. */
+    private void keepWithinLimits(Job ended) {
+        String all = keys.finishedKey(null);
+        String owners = keys.finishedKey(FinishedJobLimits.ownerKey(ended.owner()));
+        double endedAt = ended.finishedAt().toEpochMilli();
+        // entries whose jobs Redis has already expired
+        double expired = endedAt - finishedTtl.toMillis();
+        redis.opsForZSet().removeRangeByScore(all, Double.NEGATIVE_INFINITY, expired);
+        redis.opsForZSet().removeRangeByScore(owners, Double.NEGATIVE_INFINITY, expired);
+        redis.opsForZSet().add(all, ended.id(), endedAt);
+        redis.opsForZSet().add(owners, ended.id(), endedAt);
+        redis.expire(owners, finishedTtl);
+        trim(owners, limits.perOwner());
+        trim(all, limits.total());
+    }
+
+    private void trim(String index, int keep) {
+        Long size = redis.opsForZSet().zCard(index);
+        if (size == null || size <= keep) {
+            return;
+        }
+        Set<String> oldest = redis.opsForZSet().range(index, 0, size - keep - 1);
+        if (oldest != null && !oldest.isEmpty()) {
+            redis.delete(oldest.stream().map(keys::jobKey).toList());
+            redis.opsForZSet().remove(index, oldest.toArray());
+        }
     }
 
     private Duration ttlOf(Job job) {

@@ -40,7 +40,7 @@ public class RedisJobsConfiguration {
 
     @Bean
     JobStore jobStore(StringRedisTemplate redis, RedisQueueProperties settings, JobCodec codec, JobsProperties jobs) {
-        return new RedisJobStore(redis, settings, codec, jobs.ttl());
+        return new RedisJobStore(redis, settings, codec, jobs.ttl(), jobs.finishedLimits());
     }
 
     @Bean

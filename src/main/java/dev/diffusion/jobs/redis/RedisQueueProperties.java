@@ -40,6 +40,11 @@ public record RedisQueueProperties(
         return keyPrefix + "watchers:" + id;
     }
 
+    /** Finished jobs by the time they ended, in all ({@code owner} null) or of one owner key. */
+    String finishedKey(String ownerKey) {
+        return keyPrefix + (ownerKey == null ? "finished" : "finished:" + ownerKey);
+    }
+
     String eventChannel() {
         return keyPrefix + "events";
     }

@@ -2,6 +2,8 @@ package dev.diffusion.jobs.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.jobs.FinishedJobLimits;
+import dev.diffusion.jobs.FinishedJobLimitsContract;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
 @RequiresRedis
 class RedisJobStoreTest {
 
+    private static final FinishedJobLimits LIMITS = FinishedJobLimitsContract.LIMITS;
+
     private static final Duration FINISHED_TTL = Duration.ofMinutes(7);
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
@@ -31,7 +35,12 @@ class RedisJobStoreTest {
     @BeforeEach
     void connect() {
         redis = new TestRedis(Duration.ofSeconds(30));
-        store = new RedisJobStore(redis.template, redis.settings, new JobCodec(), FINISHED_TTL);
+        store = new RedisJobStore(redis.template, redis.settings, new JobCodec(), FINISHED_TTL, LIMITS);
+    }
+
+    @Test
+    void finishedJobsStayWithinTheirLimitsTheOldestGoingFirst() {
+        FinishedJobLimitsContract.check(store, LIMITS);
     }
 
     @AfterEach
