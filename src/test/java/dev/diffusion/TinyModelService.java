@@ -14,6 +14,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
-    "diffusion.workers.preview-every=2"})
+    "diffusion.workers.preview-every=2", "diffusion.limits.max-body-bytes-in-flight=1MB"})
 public @interface TinyModelService {
 }

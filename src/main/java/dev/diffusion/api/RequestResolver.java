@@ -6,9 +6,11 @@ import dev.diffusion.catalog.ModelInfo;
 import dev.diffusion.catalog.SchedulerCatalog;
 import dev.diffusion.image.ImageDecoder;
 import dev.diffusion.jobs.GenerationSpec;
+import dev.diffusion.web.ByteBudget;
 import dev.diffusion.web.FieldError;
 import dev.diffusion.web.LimitsProperties;
 import dev.diffusion.web.RequestValidationException;
+import dev.diffusion.web.ServiceBusyException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,10 +33,13 @@ public class RequestResolver {
     private final ModelCatalog catalog;
     private final LimitsProperties limits;
     private final SecureRandom random = new SecureRandom();
+    /** Init images being decoded at once, by their pixels' memory. */
+    private final ByteBudget decoding;
 
     public RequestResolver(ModelCatalog catalog, LimitsProperties limits) {
         this.catalog = catalog;
         this.limits = limits;
+        this.decoding = new ByteBudget(limits.maxDecodingBytes().toBytes());
     }
 
     /** The job's spec for {@code r}, every default resolved. */
@@ -116,7 +121,7 @@ public class RequestResolver {
                         + " bytes"));
                 return null;
             }
-            ImageDecoder.check(file, limits.maxInitImagePixels());
+            decodeWithinBudget(file);
             return file;
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError("init_image", "is not valid base64"));
@@ -124,6 +129,32 @@ public class RequestResolver {
             errors.add(new FieldError("init_image", e.getMessage()));
         }
         return null;
+    }
+
+    /**
+     * Decodes the file to see that it is whole, taking the memory its pixels need from the budget of decodes running
+     * at once (a decoded picture takes 4 bytes a pixel).
+     *
+     * @throws ServiceBusyException when other decodes hold the budget
+     */
+    private void decodeWithinBudget(byte[] file) {
+        long pixels = ImageDecoder.claimedPixels(file);
+        if (pixels > limits.maxInitImagePixels()) {
+            ImageDecoder.check(file, limits.maxInitImagePixels());  // refuses it, saying why
+        }
+        long bytes = pixels * 4;
+        if (!decoding.tryTake(bytes)) {
+            throw new ServiceBusyException("too many images are being decoded at once; try again shortly");
+        }
+        try {
+            ImageDecoder.check(file, limits.maxInitImagePixels());
+        } finally {
+            decoding.giveBack(bytes);
+        }
+    }
+
+    ByteBudget decodingBudget() {
+        return decoding;
     }
 
     private static void checkSide(List<FieldError> errors, String field, int value, int multiple) {

@@ -44,6 +44,25 @@ public final class ImageDecoder {
     }
 
     /**
+     * The width × height that the header of {@code data} claims, without decoding its pixels.
+     *
+     * @throws InvalidImageException when it is not a PNG or JPEG whose header reads
+     */
+    public static long claimedPixels(byte[] data) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            ImageReader reader = reader(in);
+            try {
+                reader.setInput(in, true, true);
+                return (long) reader.getWidth(0) * reader.getHeight(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /**
      * Checks that {@code data} is a PNG or JPEG that decodes, of at most {@code maxSourcePixels} by its header.
      *
      * @throws InvalidImageException when it is not
@@ -54,16 +73,8 @@ public final class ImageDecoder {
 
     private static BufferedImage read(byte[] data, long maxPixels) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (in == null || !readers.hasNext()) {
-                throw new InvalidImageException("not a PNG or JPEG image");
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = reader(in);
             try {
-                String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
-                if (!format.equals("png") && !format.equals("jpeg")) {
-                    throw new InvalidImageException("only PNG and JPEG images are accepted, not " + format);
-                }
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
                 if (pixels > maxPixels) {
@@ -75,12 +86,31 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            if (e instanceof InvalidImageException invalid) {
-                throw invalid;
-            }
-            throw new InvalidImageException("the image cannot be decoded: it is corrupt, truncated or of an "
-                    + "unsupported kind");
+            throw unreadable(e);
         }
+    }
+
+    /** A PNG or JPEG reader for {@code in}, not yet given its input. */
+    private static ImageReader reader(ImageInputStream in) throws IOException {
+        Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+        if (readers == null || !readers.hasNext()) {
+            throw new InvalidImageException("not a PNG or JPEG image");
+        }
+        ImageReader reader = readers.next();
+        String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+        if (!format.equals("png") && !format.equals("jpeg")) {
+            reader.dispose();
+            throw new InvalidImageException("only PNG and JPEG images are accepted, not " + format);
+        }
+        return reader;
+    }
+
+    private static InvalidImageException unreadable(Exception e) {
+        if (e instanceof InvalidImageException invalid) {
+            return invalid;
+        }
+        return new InvalidImageException("the image cannot be decoded: it is corrupt, truncated or of an "
+                + "unsupported kind");
     }
 
     /** The upload is not an image we can use; the message says why, for the client. */

@@ -22,12 +22,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
+    /** Bodies smaller than this are not counted against the bytes in flight: they cannot add up to much. */
+    private static final long SMALL_BODY = 64 * 1024;
+
     private final long maxBytes;
     private final ErrorResponses errors;
+    private final ByteBudget inFlight;
 
     public BodySizeLimitFilter(LimitsProperties limits, ErrorResponses errors) {
         this.maxBytes = limits.maxBodySize().toBytes();
         this.errors = errors;
+        this.inFlight = new ByteBudget(limits.maxBodyBytesInFlight().toBytes());
     }
 
     @Override
@@ -40,7 +45,22 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                     ErrorKind.INVALID_REQUEST);
             return;
         }
-        chain.doFilter(new LimitedRequest(request), response);
+        // a body of unknown length may grow to the limit, so it takes the limit from the budget
+        long length = request.getContentLengthLong();
+        long reserved = length >= 0 && length < SMALL_BODY ? 0 : Math.min(maxBytes, length < 0 ? maxBytes : length);
+        if (reserved > 0 && !inFlight.tryTake(reserved)) {
+            response.setHeader("Connection", "close");
+            response.setHeader("Retry-After", ApiExceptionHandler.RETRY_AFTER_SECONDS);
+            errors.send(request, response, HttpStatus.SERVICE_UNAVAILABLE, "Service busy",
+                    "too many large requests are being received at once; try again shortly",
+                    ErrorKind.INVALID_REQUEST);
+            return;
+        }
+        try {
+            chain.doFilter(new LimitedRequest(request), response);
+        } finally {
+            inFlight.giveBack(reserved);
+        }
     }
 
     private String message() {

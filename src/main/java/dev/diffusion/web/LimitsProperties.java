@@ -17,6 +17,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxJsonDepth       deepest nesting of arrays and objects in a JSON body (the API's bodies are flat)
  * @param maxInitImageSize   largest init image file, after base64 decoding
  * @param maxInitImagePixels largest init image by the width × height its header claims, checked before decoding
+ * @param maxBodyBytesInFlight request bodies being received at once, by their size (503 beyond): many large uploads
+ *                           at once cannot fill the heap
+ * @param maxDecodingBytes   memory of init images being decoded at once, by the pixels their headers claim (503
+ *                           beyond)
  */
 @Validated
 @ConfigurationProperties("diffusion.limits")
@@ -28,5 +32,7 @@ public record LimitsProperties(
         @Min(1) @DefaultValue("2000") int maxPromptLength,
         @Min(1) @DefaultValue("16") int maxJsonDepth,
         @DefaultValue("8MB") DataSize maxInitImageSize,
-        @Min(1) @DefaultValue("16777216") long maxInitImagePixels) {
+        @Min(1) @DefaultValue("16777216") long maxInitImagePixels,
+        @DefaultValue("256MB") DataSize maxBodyBytesInFlight,
+        @DefaultValue("256MB") DataSize maxDecodingBytes) {
 }

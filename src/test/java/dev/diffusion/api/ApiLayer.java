@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import dev.diffusion.api.generate.EventStreamsProperties;
 import dev.diffusion.api.generate.JobEventStreams;
 import dev.diffusion.api.openai.OpenAiErrorHandler;
 import dev.diffusion.api.openai.OpenAiErrorShape;
@@ -28,6 +29,6 @@ import org.springframework.context.annotation.Import;
         MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class,
         SecurityConfiguration.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
-        SecurityProperties.class})
+        EventStreamsProperties.class, SecurityProperties.class})
 final class ApiLayer {
 }

@@ -1,5 +1,6 @@
 package dev.diffusion.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
@@ -32,6 +33,7 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
@@ -87,6 +89,9 @@ class GenerationControllerTest {
 
     @Autowired
     JobLeases leases;
+
+    @Autowired
+    RequestResolver resolver;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -220,6 +225,23 @@ class GenerationControllerTest {
                 .andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.errors[0].field").value("init_image"))
                 .andExpect(jsonPath("$.errors[0].message").value("must be at most 1024 bytes"));
+        initImage(png(16, 16, false)).andExpect(status().isAccepted());
+        drainQueue();
+    }
+
+    /** Decodes running at once share a budget: with it all taken, an upload waits for none and is told to retry. */
+    @Test
+    void initImagesAreNotDecodedBeyondTheBudgetOfDecodesAtOnce() throws Exception {
+        long whole = 256L << 20;
+        assertThat(resolver.decodingBudget().tryTake(whole)).isTrue();
+        try {
+            initImage(png(16, 16, false))
+                    .andExpect(status().isServiceUnavailable())
+                    .andExpect(header().exists(HttpHeaders.RETRY_AFTER))
+                    .andExpect(jsonPath("$.detail").value(containsString("decoded at once")));
+        } finally {
+            resolver.decodingBudget().giveBack(whole);
+        }
         initImage(png(16, 16, false)).andExpect(status().isAccepted());
         drainQueue();
     }
