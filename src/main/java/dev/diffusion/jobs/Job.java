@@ -31,8 +31,10 @@ public record Job(
         return new Job(id, JobStatus.QUEUED, spec, owner, now, null, null, 0, spec.steps(), List.of(), null);
     }
 
+    /** Running from its first step; a job taken over from a lost worker keeps its start, and so its deadline. */
     Job started(Instant now) {
-        return new Job(id, JobStatus.RUNNING, spec, owner, createdAt, now, null, 0, totalSteps, images, null);
+        return new Job(id, JobStatus.RUNNING, spec, owner, createdAt, startedAt != null ? startedAt : now, null, 0,
+                totalSteps, images, null);
     }
 
     Job progressed(int newStep, int newTotal) {

@@ -61,7 +61,18 @@ public class JobLeases {
         return Optional.empty();
     }
 
+    /**
+     * Marks the job running, unless its workers were lost too often while running it (it kills them, say): then it
+     * fails with the reason instead of being tried until its time-to-live.
+     */
     private Optional<Job> start(String id) {
+        int losses = ledger.queue.deliveries(id) - 1;
+        if (losses >= ledger.maxWorkerLosses) {
+            log.warn("job {} lost its worker {} times; failing it", id, losses);
+            ledger.finish(id, job -> job.failed(new JobError("Job failed repeatedly", "the worker running it was "
+                    + "lost " + losses + " times (killed or cut off); it is not tried again"), ledger.clock.instant()));
+            return Optional.empty();
+        }
         Optional<Job> started = ledger.store.update(id, job -> job.started(ledger.clock.instant()))
                 .filter(job -> job.status() == JobStatus.RUNNING);
         started.ifPresentOrElse(job -> {

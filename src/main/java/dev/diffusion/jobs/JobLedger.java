@@ -22,17 +22,20 @@ public final class JobLedger {
     final CancelRequests cancelRequests;
     final JobMetrics metrics;
     final Clock clock;
+    /** A job whose worker was lost this many times fails rather than run again. */
+    final int maxWorkerLosses;
     /** Set while the service shuts down: submissions are refused. */
     volatile boolean refusing;
 
     public JobLedger(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests, JobMetrics metrics,
-            Clock clock) {
+            Clock clock, int maxWorkerLosses) {
         this.store = store;
         this.queue = queue;
         this.events = events;
         this.cancelRequests = cancelRequests;
         this.metrics = metrics;
         this.clock = clock;
+        this.maxWorkerLosses = maxWorkerLosses;
     }
 
     /** Events are news: one that cannot be sent (Redis lost, say) does not undo or stop the change it tells of. */

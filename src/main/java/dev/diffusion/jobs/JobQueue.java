@@ -29,6 +29,14 @@ public interface JobQueue {
     /** This process gives a job up without ending it (shutdown): a durable queue lets another worker take it over. */
     void release(String jobId);
 
+    /**
+     * How many times the job has been handed to a worker, this time included: more than once when a worker died or
+     * was lost while it held the job and another took it over (a graceful hand-over at shutdown does not count).
+     */
+    default int deliveries(String jobId) {
+        return 1;
+    }
+
     /** Whether waiting jobs outlive this process (so shutdown leaves them queued rather than failing them). */
     boolean durable();
 

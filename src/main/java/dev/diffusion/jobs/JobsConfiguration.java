@@ -28,8 +28,8 @@ public class JobsConfiguration {
 
     @Bean
     JobLedger jobLedger(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
-            JobMetrics metrics, Clock clock) {
-        return new JobLedger(store, queue, events, cancelRequests, metrics, clock);
+            JobMetrics metrics, Clock clock, JobsProperties settings) {
+        return new JobLedger(store, queue, events, cancelRequests, metrics, clock, settings.maxWorkerLosses());
     }
 
     @Bean

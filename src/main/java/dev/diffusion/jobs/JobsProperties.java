@@ -16,6 +16,7 @@ import org.springframework.validation.annotation.Validated;
  * @param timeout     the longest a job may run before it fails as timed out
  * @param maxFinishedPerKey finished jobs kept per API key (all jobs count as one key's when keys are off); the
  *                    oldest go first
+ * @param maxWorkerLosses a job whose worker was lost (killed, cut off) this many times while running it fails
  * @param maxFinished finished jobs kept in all
  * @param maxFinishedBytes images of finished jobs kept in memory, in all (the in-memory backend; give Redis a
  *                    {@code maxmemory})
@@ -28,6 +29,7 @@ public record JobsProperties(
         @NotNull @DefaultValue("10m") Duration timeout,
         @Min(1) @DefaultValue("1000") int maxFinishedPerKey,
         @Min(1) @DefaultValue("10000") int maxFinished,
+        @Min(1) @DefaultValue("3") int maxWorkerLosses,
         @NotNull @DefaultValue("1GB") DataSize maxFinishedBytes) {
 
     public FinishedJobLimits finishedLimits() {

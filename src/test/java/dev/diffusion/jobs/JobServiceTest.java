@@ -24,11 +24,19 @@ public class JobServiceTest {
     private final List<JobEvent> events = new ArrayList<>();
 
     /** Both sides over one store and queue. */
-    private record Sides(JobService jobs, JobLeases leases) {
+    private record Sides(JobService jobs, JobLeases leases, JobQueue queue) {
     }
+
+    /** Deliveries the queue reports for every job, as a durable queue counts workers lost with it. */
+    private int deliveries = 1;
 
     private Sides sides(JobStore store, boolean durable) {
         JobQueue queue = new InMemoryJobQueue(4, clock) {
+            @Override
+            public int deliveries(String jobId) {
+                return deliveries;
+            }
+
             @Override
             public void acknowledge(String jobId) {
                 acknowledged.add(jobId);
@@ -51,8 +59,8 @@ public class JobServiceTest {
             }
         };
         JobLedger ledger = new JobLedger(store, queue, local, new InMemoryCancelRequests(),
-                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock);
-        return new Sides(new JobService(ledger), new JobLeases(ledger));
+                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock, 3);
+        return new Sides(new JobService(ledger), new JobLeases(ledger), queue);
     }
 
     public static GenerationSpec spec() {
@@ -101,6 +109,28 @@ public class JobServiceTest {
         assertThat(ended.spec().initImage().file()).as("not kept once the job has ended").isNull();
         assertThat(ended.spec().initImage().strength()).isEqualTo(0.6);
         assertThat(ended.owner()).isEqualTo("owner-1");
+    }
+
+    @Test
+    void aJobThatLostItsWorkerThreeTimesFailsAndOneTakenOverKeepsItsStart() throws Exception {
+        Sides sides = sides(new InMemoryJobStore(), true);
+        String survivor = sides.jobs().submit(spec(), null).id();
+        Job first = sides.leases().takeNext(Duration.ZERO).orElseThrow();
+        Thread.sleep(5);
+        deliveries = 3;  // two workers lost with it: handed out again, it keeps its start and so its deadline
+        sides.queue().offer(survivor);
+        Job again = sides.leases().takeNext(Duration.ZERO).orElseThrow();
+        assertThat(again.id()).isEqualTo(survivor);
+        assertThat(again.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(again.startedAt()).isEqualTo(first.startedAt());
+
+        deliveries = 4;
+        String poison = sides.jobs().submit(spec(), null).id();
+        assertThat(sides.leases().takeNext(Duration.ZERO)).as("not handed to a worker again").isEmpty();
+        Job failed = sides.jobs().find(poison).orElseThrow();
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error().detail()).contains("lost 3 times");
+        assertThat(acknowledged).contains(poison);
     }
 
     @Test

@@ -75,16 +75,31 @@ public class RedisJobQueue implements JobQueue, AutoCloseable {
             if #entries == 0 then return '' end
             return entries[1][1]
             """, String.class);
-    /** Claims one entry idle for ARGV[3] ms; returns {entry id, job id}, or {} (deleted entries are acknowledged). */
+    /**
+     * Claims one entry idle for ARGV[3] ms; returns {entry id, job id, times delivered}, or {} (deleted entries are
+     * acknowledged).
+     */
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> CLAIM_ABANDONED = RedisScript.of("""
             local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', 1)
             for _, entry in ipairs(reply[2]) do
-              if entry[2] then return {entry[1], entry[2][2]} end
+              if entry[2] then
+                local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
+                return {entry[1], entry[2][2], pending[1][4]}
+              end
               redis.call('XACK', KEYS[1], ARGV[1], entry[1])
             end
             return {}
             """, List.class);
+    /**
+     * Hands entry ARGV[3] over at once: idle as if abandoned, and its delivery count ARGV[4] put back to what it was
+     * before this worker took it, so that a graceful hand-over is not counted as a lost worker.
+     */
+    private static final RedisScript<Long> HAND_OVER = RedisScript.of("""
+            redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[5], 'RETRYCOUNT', ARGV[4],
+                'JUSTID')
+            return 1
+            """, Long.class);
     /** Renews the idle time of those of ARGV[3..] still pending for consumer ARGV[2]; returns the ids renewed. */
     @SuppressWarnings("rawtypes")
     private static final RedisScript<List> RENEW = RedisScript.of("""
@@ -115,6 +130,8 @@ public class RedisJobQueue implements JobQueue, AutoCloseable {
     private final int capacity;
     /** Jobs this process read and has not yet acknowledged or released: job id → stream entry id. */
     private final Map<String, String> taken = new ConcurrentHashMap<>();
+    /** How many times each job in {@link #taken} has been delivered, its delivery to this process included. */
+    private final Map<String, Integer> delivered = new ConcurrentHashMap<>();
     private final ScheduledExecutorService renewer;
     /** A job read by {@link #peek} and not yet taken out; only the worker thread uses it. */
     private volatile String held;
@@ -182,17 +199,29 @@ public class RedisJobQueue implements JobQueue, AutoCloseable {
     @Override
     public void acknowledge(String jobId) {
         forget(jobId);
+        delivered.remove(jobId);
         String entry = taken.remove(jobId);
         if (entry != null) {
             redis.execute(ACKNOWLEDGE, List.of(stream()), group(), entry);
         }
     }
 
-    /** Stops renewing the job: once it has been idle for {@code claimIdle}, another worker claims it. */
+    /** Stops renewing the job and makes it claimable at once by another worker, as not delivered here. */
     @Override
     public void release(String jobId) {
         forget(jobId);
-        taken.remove(jobId);
+        String entry = taken.remove(jobId);
+        Integer deliveries = delivered.remove(jobId);
+        if (entry != null) {
+            redis.execute(HAND_OVER, List.of(stream()), group(), consumer, entry,
+                    Integer.toString(Math.max(0, (deliveries == null ? 1 : deliveries) - 1)),
+                    Long.toString(settings.claimIdle().toMillis()));
+        }
+    }
+
+    @Override
+    public int deliveries(String jobId) {
+        return delivered.getOrDefault(jobId, 1);
     }
 
     @Override
@@ -246,6 +275,7 @@ public class RedisJobQueue implements JobQueue, AutoCloseable {
         MapRecord<String, Object, Object> record = records.get(0);
         String jobId = String.valueOf(record.getValue().get(JOB_FIELD));
         taken.put(jobId, record.getId().getValue());
+        delivered.put(jobId, 1);
         return Optional.of(jobId);
     }
 
@@ -263,8 +293,10 @@ public class RedisJobQueue implements JobQueue, AutoCloseable {
             return Optional.empty();
         }
         String jobId = String.valueOf(claimed.get(1));
+        int deliveries = ((Number) claimed.get(2)).intValue();
         taken.put(jobId, String.valueOf(claimed.get(0)));
-        log.info("took over job {} from a worker that stopped renewing it", jobId);
+        delivered.put(jobId, deliveries);
+        log.info("took over job {} from a worker that stopped renewing it (delivery {})", jobId, deliveries);
         return Optional.of(jobId);
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +21,7 @@ class RedisJobQueueTest {
     private TestRedis redis;
     private RedisJobQueue workerA;
     private RedisJobQueue workerB;
+    private final List<RedisJobQueue> extraWorkers = new ArrayList<>();
 
     @BeforeEach
     void connect() {
@@ -29,6 +32,7 @@ class RedisJobQueueTest {
 
     @AfterEach
     void disconnect() {
+        extraWorkers.forEach(RedisJobQueue::close);
         workerA.close();
         workerB.close();
         redis.close();
@@ -87,17 +91,56 @@ class RedisJobQueueTest {
         workerA.offer("running");
         workerA.offer("abandoned");
         assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("running");
-        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("abandoned");
-        workerA.release("abandoned");  // as a dead worker would stop renewing it
+        RedisJobQueue doomed = worker("doomed");
+        assertThat(doomed.poll(Duration.ofMillis(100))).hasValue("abandoned");
+        doomed.close();  // it stops renewing, as a dead worker does
 
         Thread.sleep(CLAIM_IDLE.multipliedBy(3).toMillis());
 
         assertThat(workerB.poll(Duration.ofMillis(100))).hasValue("abandoned");
+        assertThat(workerB.deliveries("abandoned")).as("its second delivery").isEqualTo(2);
         Thread.sleep(CLAIM_IDLE.toMillis());  // a worker looks for abandoned jobs at most every claimIdle / 3
         assertThat(workerB.peek()).as("'running' is renewed by worker A").isEmpty();
         workerB.acknowledge("abandoned");
         workerA.acknowledge("running");
         assertThat(redis.template.opsForStream().size(redis.settings.streamKey())).isZero();
+    }
+
+    @Test
+    void aJobGivenBackAtShutdownIsTakenOverAtOnceAndNotCountedAsALoss() throws Exception {
+        workerA.offer("handed-over");
+        assertThat(workerA.poll(Duration.ofMillis(100))).hasValue("handed-over");
+        workerA.release("handed-over");
+
+        Thread.sleep(CLAIM_IDLE.toMillis() / 2);  // only the pause between looks for abandoned jobs
+        assertThat(workerB.poll(Duration.ofMillis(100))).hasValue("handed-over");
+        assertThat(workerB.deliveries("handed-over")).isEqualTo(1);
+    }
+
+    @Test
+    void everyWorkerLostWithAJobCountsAsADelivery() throws Exception {
+        workerA.offer("poison");
+        for (int lost = 0; lost < 3; lost++) {
+            RedisJobQueue doomed = worker("doomed-" + lost);
+            long deadline = System.nanoTime() + CLAIM_IDLE.multipliedBy(10).toNanos();
+            Optional<String> taken = doomed.poll(Duration.ofMillis(100));
+            while (taken.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(CLAIM_IDLE.toMillis() / 3);
+                taken = doomed.poll(Duration.ofMillis(100));
+            }
+            assertThat(taken).hasValue("poison");
+            assertThat(doomed.deliveries("poison")).isEqualTo(lost + 1);
+            doomed.close();
+        }
+        Thread.sleep(CLAIM_IDLE.multipliedBy(3).toMillis());
+        assertThat(workerB.poll(Duration.ofMillis(100))).hasValue("poison");
+        assertThat(workerB.deliveries("poison")).as("three workers lost before this one").isEqualTo(4);
+    }
+
+    private RedisJobQueue worker(String name) {
+        RedisJobQueue queue = new RedisJobQueue(redis.template, redis.settings, name, 3);
+        extraWorkers.add(queue);
+        return queue;
     }
 
     @Test
