@@ -1,8 +1,18 @@
 package dev.diffusion.model;
 
+import java.util.List;
+
 /**
- * A model folder's {@code model_index.json}: the sizes the pipeline needs and the model's generation defaults.
- * {@code sampleSize} is the default image side in pixels; latents are {@code sampleSize / vaeScaleFactor} wide.
+ * A model folder's {@code model_index.json}: the sizes the pipeline needs, the model's generation defaults, and how
+ * its text and UNet inputs are made. {@code sampleSize} is the default image side in pixels; latents are
+ * {@code sampleSize / vaeScaleFactor} wide. The keys after {@code defaultScheduler} are optional in the file, with
+ * defaults that mean what folders written before them did.
+ *
+ * @param padTokenId2               the second tokenizer's pad id (SDXL's pads with {@code !}, id 0)
+ * @param textCleaning              how the tokenizers clean a prompt
+ * @param forceZerosForEmptyPrompt  an empty negative prompt gives zero embeddings, not the encoded "" (SDXL)
+ * @param unetExtraInputs           what the UNet takes after (sample, timestep, context), in order
+ * @param timeIds                   the parts of the {@code time_ids} input, in order
  */
 public record ModelIndex(
         String format,
@@ -14,7 +24,12 @@ public record ModelIndex(
         long padTokenId,
         int defaultSteps,
         double defaultGuidanceScale,
-        String defaultScheduler) {
+        String defaultScheduler,
+        long padTokenId2,
+        TextCleaning textCleaning,
+        boolean forceZerosForEmptyPrompt,
+        List<UnetExtraInput> unetExtraInputs,
+        List<TimeIdPart> timeIds) {
 
     public ModelIndex {
         if (!"torchscript".equals(format)) {
@@ -30,6 +45,14 @@ public record ModelIndex(
         }
         if (sampleSize % vaeScaleFactor != 0) {
             throw new IllegalArgumentException("sample_size must be a multiple of vae_scale_factor");
+        }
+        unetExtraInputs = List.copyOf(unetExtraInputs);
+        timeIds = List.copyOf(timeIds);
+        if (unetExtraInputs.stream().distinct().count() != unetExtraInputs.size()) {
+            throw new IllegalArgumentException("model_index.json unet_extra_inputs names an input twice");
+        }
+        if (unetExtraInputs.contains(UnetExtraInput.TIME_IDS) && timeIds.isEmpty()) {
+            throw new IllegalArgumentException("model_index.json needs time_ids, the parts of the UNet's time_ids");
         }
     }
 

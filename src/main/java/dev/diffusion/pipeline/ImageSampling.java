@@ -4,7 +4,7 @@ import dev.diffusion.scheduler.NoiseSource;
 import dev.diffusion.scheduler.Scheduler;
 
 /**
- * The denoising state of one image: its own scheduler, seeded noise, latents and text rows. Nothing here is shared
+ * The denoising state of one image: its own scheduler, seeded noise, latents and conditioning rows. Nothing here is shared
  * with other images, so images of different jobs can be stepped together in one UNet call and still come out as
  * they would alone.
  */
@@ -15,7 +15,7 @@ public final class ImageSampling {
     private final Scheduler scheduler;
     private final NoiseSource noise;
     private final double[] timesteps;
-    private final TextConditioning text;
+    private final Conditioning conditioning;
     private final double guidanceScale;
     private final double guidanceRescale;
     private final long[] latentShape;
@@ -23,7 +23,7 @@ public final class ImageSampling {
     private int position;
 
     ImageSampling(int index, long seed, Scheduler scheduler, NoiseSource noise, double[] timesteps,
-            long[] latentShape, double[] startLatents, TextConditioning text, double guidanceScale,
+            long[] latentShape, double[] startLatents, Conditioning conditioning, double guidanceScale,
             double guidanceRescale) {
         this.index = index;
         this.seed = seed;
@@ -32,7 +32,7 @@ public final class ImageSampling {
         this.timesteps = timesteps;
         this.latentShape = latentShape;
         this.latents = startLatents;
-        this.text = text;
+        this.conditioning = conditioning;
         this.guidanceScale = guidanceScale;
         this.guidanceRescale = guidanceRescale;
     }
@@ -64,11 +64,11 @@ public final class ImageSampling {
 
     /** Rows this image adds to a UNet call: unconditional and conditional with guidance, else conditional only. */
     int rows() {
-        return text.guided() ? 2 : 1;
+        return conditioning.guided() ? 2 : 1;
     }
 
-    TextConditioning text() {
-        return text;
+    Conditioning conditioning() {
+        return conditioning;
     }
 
     double currentTimestep() {
@@ -85,7 +85,7 @@ public final class ImageSampling {
 
     /** Applies guidance to this image's rows of the UNet output and takes the scheduler step. */
     void advance(float[] unetOutput, int firstRow, int rowLength) {
-        double[] prediction = text.guided()
+        double[] prediction = conditioning.guided()
                 ? Guidance.combine(unetOutput, firstRow * rowLength, (firstRow + 1) * rowLength, rowLength,
                         guidanceScale, guidanceRescale)
                 : Guidance.single(unetOutput, firstRow * rowLength, rowLength);
