@@ -66,8 +66,9 @@ def added_token(token_id, content):
             "rstrip": False, "normalized": True, "special": True}
 
 
-def tokenizer_json(merges):
-    vocab = build_vocab(merges)
+def tokenizer_json(vocab, merges):
+    """The tokenizer.json of a CLIP BPE vocabulary (token -> id) and its merges (pairs, by rank), such as a slow
+    transformers CLIPTokenizer holds; the export of diffusers checkpoints uses it too."""
     start_id, end_id = vocab[START_OF_TEXT], vocab[END_OF_TEXT]
     # Key order follows the tokenizers library's own serialization; vocab is written in id order.
     return {
@@ -96,7 +97,7 @@ def tokenizer_json(merges):
             "fuse_unk": False,
             "byte_fallback": False,
             "ignore_merges": False,
-            "vocab": vocab,
+            "vocab": dict(sorted(vocab.items(), key=lambda item: item[1])),
             "merges": [" ".join(pair) for pair in merges],
         },
     }
@@ -105,9 +106,15 @@ def tokenizer_json(merges):
 def main(args):
     merges_path = Path(args[0]) if args else HERE / "bpe_simple_vocab_16e6.txt.gz"
     output_path = Path(args[1]) if len(args) > 1 else HERE / "tokenizer.json"
-    text = json.dumps(tokenizer_json(read_merges(merges_path)), ensure_ascii=False, indent=2)
-    output_path.write_text(text + "\n", encoding="utf-8")
+    merges = read_merges(merges_path)
+    write(tokenizer_json(build_vocab(merges), merges), output_path)
     print(f"wrote {output_path}")
+
+
+def write(tokenizer, path):
+    """Writes tokenizer.json as this script always has, so the same vocabulary gives the same bytes."""
+    text = json.dumps(tokenizer, ensure_ascii=False, indent=2)
+    Path(path).write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

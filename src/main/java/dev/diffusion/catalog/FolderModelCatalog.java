@@ -2,6 +2,8 @@ package dev.diffusion.catalog;
 
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
+import dev.diffusion.scheduler.SchedulerConfig;
+import dev.diffusion.scheduler.Schedulers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -9,9 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The bundled model plus every model folder under {@code diffusion.models-dir}, read once at start. */
 public class FolderModelCatalog implements ModelCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(FolderModelCatalog.class);
 
     /** A UNet halves the latent three times, so latent sides must be multiples of 8. */
     private static final int UNET_MULTIPLE = 8;
@@ -35,6 +41,11 @@ public class FolderModelCatalog implements ModelCatalog {
     private void add(ModelFolder folder) {
         if (folders.putIfAbsent(folder.name(), folder) != null) {
             throw new IllegalStateException("two models are named " + folder.name());
+        }
+        List<String> unknown = new SchedulerConfig(folder.schedulerConfig()).unknownKeys();
+        if (!unknown.isEmpty()) {
+            log.info("Model {}: scheduler_config.json keys that no scheduler reads, ignored: {}", folder.name(),
+                    unknown);
         }
         ModelIndex index = folder.index();
         models.add(new ModelInfo(folder.name(), index.sampleSize(), UNET_MULTIPLE * index.vaeScaleFactor(),

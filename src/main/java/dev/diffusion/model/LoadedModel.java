@@ -2,8 +2,9 @@ package dev.diffusion.model;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.ndarray.NDList;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -11,7 +12,9 @@ import ai.djl.translate.NoopTranslator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A model folder's TorchScript networks loaded on one device through DJL's PyTorch engine. The weights are loaded
@@ -26,6 +29,7 @@ public final class LoadedModel implements AutoCloseable {
     private final ModelFolder folder;
     private final Device device;
     private final ZooModel<NDList, NDList> textEncoder;
+    private final ZooModel<NDList, NDList> textEncoder2;
     private final ZooModel<NDList, NDList> unet;
     private final ZooModel<NDList, NDList> vaeDecoder;
     private final ZooModel<NDList, NDList> vaeEncoder;
@@ -33,10 +37,12 @@ public final class LoadedModel implements AutoCloseable {
     private final int weightArrays;
 
     private LoadedModel(ModelFolder folder, Device device, ZooModel<NDList, NDList> textEncoder,
-            ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder, ZooModel<NDList, NDList> vaeEncoder) {
+            ZooModel<NDList, NDList> textEncoder2, ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder,
+            ZooModel<NDList, NDList> vaeEncoder) {
         this.folder = folder;
         this.device = device;
         this.textEncoder = textEncoder;
+        this.textEncoder2 = textEncoder2;
         this.unet = unet;
         this.vaeDecoder = vaeDecoder;
         this.vaeEncoder = vaeEncoder;
@@ -45,17 +51,19 @@ public final class LoadedModel implements AutoCloseable {
 
     public static LoadedModel load(ModelFolder folder, Device device) {
         ZooModel<NDList, NDList> textEncoder = null;
+        ZooModel<NDList, NDList> textEncoder2 = null;
         ZooModel<NDList, NDList> unet = null;
         ZooModel<NDList, NDList> vaeDecoder = null;
         try {
             textEncoder = loadPart(folder, ModelFolder.TEXT_ENCODER, device);
+            textEncoder2 = folder.hasSecondTextEncoder() ? loadPart(folder, ModelFolder.TEXT_ENCODER_2, device) : null;
             unet = loadPart(folder, ModelFolder.UNET, device);
             vaeDecoder = loadPart(folder, ModelFolder.VAE_DECODER, device);
             ZooModel<NDList, NDList> vaeEncoder =
                     folder.hasVaeEncoder() ? loadPart(folder, ModelFolder.VAE_ENCODER, device) : null;
-            return new LoadedModel(folder, device, textEncoder, unet, vaeDecoder, vaeEncoder);
+            return new LoadedModel(folder, device, textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder);
         } catch (RuntimeException e) {
-            closeAll(textEncoder, unet, vaeDecoder);
+            closeAll(textEncoder, textEncoder2, unet, vaeDecoder);
             throw e;
         }
     }
@@ -90,7 +98,12 @@ public final class LoadedModel implements AutoCloseable {
 
     /** A fresh set of predictors for one thread; the caller closes it. */
     public ModelPredictors newPredictors() {
-        return new ModelPredictors(textEncoder.newPredictor(), unet.newPredictor(), vaeDecoder.newPredictor(),
+        List<Predictor<NDList, NDList>> textEncoders = new ArrayList<>();
+        textEncoders.add(textEncoder.newPredictor());
+        if (textEncoder2 != null) {
+            textEncoders.add(textEncoder2.newPredictor());
+        }
+        return new ModelPredictors(textEncoders, unet.newPredictor(), vaeDecoder.newPredictor(),
                 vaeEncoder == null ? null : vaeEncoder.newPredictor(), NDManager.newBaseManager(device, "PyTorch"));
     }
 
@@ -105,7 +118,7 @@ public final class LoadedModel implements AutoCloseable {
 
     private int managedArrays() {
         int count = 0;
-        for (ZooModel<NDList, NDList> model : Arrays.asList(textEncoder, unet, vaeDecoder, vaeEncoder)) {
+        for (ZooModel<NDList, NDList> model : Arrays.asList(textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder)) {
             if (model != null) {
                 count += model.getNDManager().getManagedArrays().size();
             }
@@ -115,7 +128,7 @@ public final class LoadedModel implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(textEncoder, unet, vaeDecoder, vaeEncoder);
+        closeAll(textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder);
     }
 
     @SafeVarargs

@@ -12,13 +12,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A model on disk, laid out as the README's "Models" section describes: its index, scheduler config, tokenizer and
+ * A model on disk, laid out as the README's "Models" describes: its index, scheduler config, tokenizers and
  * TorchScript parts.
  * Opening a folder reads and checks the small files only; {@link LoadedModel} loads the networks.
  */
 public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, Object> schedulerConfig) {
 
     static final String TEXT_ENCODER = "text_encoder";
+    static final String TEXT_ENCODER_2 = "text_encoder_2";
     static final String UNET = "unet";
     static final String VAE_DECODER = "vae_decoder";
     static final String VAE_ENCODER = "vae_encoder";
@@ -35,6 +36,9 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
         for (String part : REQUIRED_PARTS) {
             requireFile(partFile(dir, part));
         }
+        if (Files.isRegularFile(partFile(dir, TEXT_ENCODER_2))) {
+            requireFile(dir.resolve("tokenizer_2").resolve("tokenizer.json"));
+        }
         try {
             return new ModelFolder(dir.getFileName().toString(), dir, readIndex(JSON.readTree(index.toFile())),
                     JSON.readValue(scheduler.toFile(), new TypeReference<Map<String, Object>>() { }));
@@ -47,6 +51,18 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
         return dir.resolve("tokenizer").resolve("tokenizer.json");
     }
 
+    /** The tokenizers of the text encoders, in order: one, or two for SDXL's pair. */
+    public List<Path> tokenizerFiles() {
+        return hasSecondTextEncoder()
+                ? List.of(tokenizerFile(), dir.resolve("tokenizer_2").resolve("tokenizer.json"))
+                : List.of(tokenizerFile());
+    }
+
+    /** SDXL's second text encoder (with its own tokenizer), whose hidden states follow the first one's. */
+    public boolean hasSecondTextEncoder() {
+        return Files.isRegularFile(partFile(dir, TEXT_ENCODER_2));
+    }
+
     /** img2img needs the VAE encoder, which a model may leave out. */
     public boolean hasVaeEncoder() {
         return Files.isRegularFile(partFile(dir, VAE_ENCODER));
@@ -57,6 +73,7 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
     }
 
     private static ModelIndex readIndex(JsonNode json) {
+        long padTokenId = json.path("pad_token_id").asLong(49407);
         return new ModelIndex(
                 json.path("format").asString(null),
                 required(json, "sample_size").asInt(),
@@ -64,11 +81,15 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
                 json.path("latent_channels").asInt(4),
                 required(json, "scaling_factor").asDouble(),
                 json.path("max_text_length").asInt(77),
-                json.path("pad_token_id").asLong(49407),
+                padTokenId,
                 json.path("default_steps").asInt(25),
                 json.path("default_guidance_scale").asDouble(7.5),
                 json.path("default_scheduler").asString("ddim"),
-                strings(json, "unet_extra_inputs"),
+                json.path("pad_token_id_2").asLong(padTokenId),
+                TextCleaning.fromKey(json.path("text_cleaning").asString(TextCleaning.OPENAI.key())),
+                json.path("force_zeros_for_empty_prompt").asBoolean(false),
+                strings(json, "unet_extra_inputs").stream().map(UnetExtraInput::fromKey).toList(),
+                strings(json, "time_ids").stream().map(TimeIdPart::fromKey).toList(),
                 json.path("time_cond_proj_dim").asInt(0));
     }
 
@@ -79,16 +100,16 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
             return List.of();
         }
         if (!value.isArray()) {
-            throw new IllegalArgumentException("model_index.json '" + key + "' must be a list of strings");
+            throw new IllegalArgumentException("model_index.json " + key + " must be a list of names");
         }
-        List<String> out = new ArrayList<>();
-        for (JsonNode item : value) {
-            if (!item.isString()) {
-                throw new IllegalArgumentException("model_index.json '" + key + "' must be a list of strings");
+        List<String> names = new ArrayList<>();
+        for (JsonNode element : value) {
+            if (!element.isString()) {
+                throw new IllegalArgumentException("model_index.json " + key + " must be a list of names");
             }
-            out.add(item.asString());
+            names.add(element.asString());
         }
-        return out;
+        return names;
     }
 
     private static JsonNode required(JsonNode json, String key) {

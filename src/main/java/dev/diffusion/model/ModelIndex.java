@@ -3,12 +3,17 @@ package dev.diffusion.model;
 import java.util.List;
 
 /**
- * A model folder's {@code model_index.json}: the sizes the pipeline needs and the model's generation defaults.
- * {@code sampleSize} is the default image side in pixels; latents are {@code sampleSize / vaeScaleFactor} wide.
+ * A model folder's {@code model_index.json}: the sizes the pipeline needs, the model's generation defaults, and how
+ * its text and UNet inputs are made. {@code sampleSize} is the default image side in pixels; latents are
+ * {@code sampleSize / vaeScaleFactor} wide. The keys after {@code defaultScheduler} are optional in the file, with
+ * defaults that mean what folders written before them did.
  *
- * @param unetExtraInputs the UNet's inputs after (sample, timestep, context), in order, each {@code [B, n]}; none
- *                        for Stable Diffusion 1.x. {@value #TIMESTEP_COND} is the guidance-scale embedding of a
- *                        guidance-distilled model (LCM), {@code timeCondProjDim} wide (diffusers' UNet config key)
+ * @param padTokenId2               the second tokenizer's pad id (SDXL's pads with {@code !}, id 0)
+ * @param textCleaning              how the tokenizers clean a prompt
+ * @param forceZerosForEmptyPrompt  an empty negative prompt gives zero embeddings, not the encoded "" (SDXL)
+ * @param unetExtraInputs           what the UNet takes after (sample, timestep, context), in order
+ * @param timeIds                   the parts of the {@code time_ids} input, in order
+ * @param timeCondProjDim           the width of the {@code timestep_cond} input (diffusers' UNet config key)
  */
 public record ModelIndex(
         String format,
@@ -21,11 +26,12 @@ public record ModelIndex(
         int defaultSteps,
         double defaultGuidanceScale,
         String defaultScheduler,
-        List<String> unetExtraInputs,
+        long padTokenId2,
+        TextCleaning textCleaning,
+        boolean forceZerosForEmptyPrompt,
+        List<UnetExtraInput> unetExtraInputs,
+        List<TimeIdPart> timeIds,
         int timeCondProjDim) {
-
-    /** The UNet input of diffusers' {@code timestep_cond}: the embedding of the guidance scale w − 1. */
-    public static final String TIMESTEP_COND = "timestep_cond";
 
     public ModelIndex {
         if (!"torchscript".equals(format)) {
@@ -43,13 +49,14 @@ public record ModelIndex(
             throw new IllegalArgumentException("sample_size must be a multiple of vae_scale_factor");
         }
         unetExtraInputs = List.copyOf(unetExtraInputs);
-        for (String input : unetExtraInputs) {
-            if (!TIMESTEP_COND.equals(input)) {
-                throw new IllegalArgumentException("model_index.json unet_extra_inputs has '" + input
-                        + "', which this service does not supply (" + TIMESTEP_COND + ")");
-            }
+        timeIds = List.copyOf(timeIds);
+        if (unetExtraInputs.stream().distinct().count() != unetExtraInputs.size()) {
+            throw new IllegalArgumentException("model_index.json unet_extra_inputs names an input twice");
         }
-        if (unetExtraInputs.contains(TIMESTEP_COND)) {
+        if (unetExtraInputs.contains(UnetExtraInput.TIME_IDS) && timeIds.isEmpty()) {
+            throw new IllegalArgumentException("model_index.json needs time_ids, the parts of the UNet's time_ids");
+        }
+        if (unetExtraInputs.contains(UnetExtraInput.TIMESTEP_COND)) {
             requirePositive("time_cond_proj_dim", timeCondProjDim);
         }
     }
@@ -59,7 +66,7 @@ public record ModelIndex(
      * pipelines for a UNet with {@code time_cond_proj_dim}, there is no unconditional pass.
      */
     public boolean takesGuidanceEmbedding() {
-        return unetExtraInputs.contains(TIMESTEP_COND);
+        return unetExtraInputs.contains(UnetExtraInput.TIMESTEP_COND);
     }
 
     private static void requirePositive(String key, int value) {

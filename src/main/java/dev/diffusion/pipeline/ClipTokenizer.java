@@ -1,18 +1,20 @@
 package dev.diffusion.pipeline;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.diffusion.model.TextCleaning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * CLIP's BPE tokenizer: the text cleaning of OpenAI's reference (HTML unescape, whitespace collapse, lower case;
- * no ftfy) done here, then BPE from a Hugging Face {@code tokenizer.json} run by DJL's native tokenizers library.
- * Safe to share between threads; close it to free the native tokenizer.
+ * CLIP's BPE tokenizer: the model's text cleaning done here ({@link TextCleaning}: OpenAI's reference by default,
+ * or transformers' slow tokenizer's), then BPE from a Hugging Face {@code tokenizer.json} run by DJL's native
+ * tokenizers library. Safe to share between threads; close it to free the native tokenizer.
  */
 public final class ClipTokenizer implements AutoCloseable {
 
@@ -24,13 +26,21 @@ public final class ClipTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
     private final long padTokenId;
+    private final TextCleaning cleaning;
+
+    /** A tokenizer that cleans text as OpenAI's reference does. */
+    public ClipTokenizer(Path tokenizerJson, int maxLength, long padTokenId) {
+        this(tokenizerJson, maxLength, padTokenId, TextCleaning.OPENAI);
+    }
 
     /**
      * @param tokenizerJson a local tokenizer.json; nothing is downloaded
      * @param maxLength     the length of {@link #encode} (77 for CLIP); at least 2, for the start and end tokens
      * @param padTokenId    the id that fills {@link #encode} after the end token
+     * @param cleaning      what is done to a text before tokenizer.json's own normalizer
      */
-    public ClipTokenizer(Path tokenizerJson, int maxLength, long padTokenId) {
+    public ClipTokenizer(Path tokenizerJson, int maxLength, long padTokenId, TextCleaning cleaning) {
+        this.cleaning = cleaning;
         if (maxLength < 2) {
             throw new IllegalArgumentException("maxLength must be at least 2, was " + maxLength);
         }
@@ -51,7 +61,12 @@ public final class ClipTokenizer implements AutoCloseable {
 
     /** The ids of {@code text}, start token first and end token last, neither padded nor truncated. */
     public long[] ids(String text) {
-        return tokenizer.encode(clean(text)).getIds();
+        String cleaned = switch (cleaning) {
+            case OPENAI -> clean(text);
+            case TRANSFORMERS_SLOW -> cleanAsTransformers(text);
+            case TOKENIZER_JSON -> text;
+        };
+        return tokenizer.encode(cleaned).getIds();
     }
 
     /**
@@ -81,6 +96,55 @@ public final class ClipTokenizer implements AutoCloseable {
     static String clean(String text) {
         String unescaped = HtmlUnescape.unescape(HtmlUnescape.unescape(text));
         return lowerCase(collapseWhitespace(unescaped));
+    }
+
+    /**
+     * What transformers' slow CLIPTokenizer makes of a text without ftfy: its
+     * {@code BasicTokenizer(strip_accents=False, do_split_on_punc=False)} tokens joined by spaces. Control and format
+     * characters (Unicode category C, except tab and line breaks), NUL and U+FFFD are removed; tab, line breaks and
+     * space separators become spaces; CJK ideographs get a space on each side; then NFC, split on Python's
+     * whitespace, and Python's {@code lower()}. HTML entities stay as they are.
+     */
+    static String cleanAsTransformers(String text) {
+        StringBuilder cleaned = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (c == '\t' || c == '\n' || c == '\r' || Character.getType(c) == Character.SPACE_SEPARATOR) {
+                cleaned.append(' ');
+            } else if (c == 0 || c == 0xFFFD || isOtherCategory(c)) {
+                return;
+            } else if (isCjkIdeograph(c)) {
+                cleaned.append(' ').appendCodePoint(c).append(' ');
+            } else {
+                cleaned.appendCodePoint(c);
+            }
+        });
+        String normalized = Normalizer.normalize(cleaned, Normalizer.Form.NFC);
+        StringBuilder words = new StringBuilder(normalized.length());
+        int start = -1;
+        for (int i = 0; i <= normalized.length(); i++) {
+            boolean space = i == normalized.length() || isPythonSpace(normalized.charAt(i));
+            if (!space && start < 0) {
+                start = i;
+            } else if (space && start >= 0) {
+                words.append(words.length() > 0 ? " " : "").append(normalized, start, i);
+                start = -1;
+            }
+        }
+        return lowerCase(words.toString());
+    }
+
+    /** Unicode's general category C: control, format, surrogate, private use, unassigned. */
+    private static boolean isOtherCategory(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
+                || type == Character.PRIVATE_USE || type == Character.UNASSIGNED;
+    }
+
+    /** The CJK blocks of BERT's BasicTokenizer ({@code _is_chinese_char}). */
+    private static boolean isCjkIdeograph(int c) {
+        return c >= 0x4E00 && c <= 0x9FFF || c >= 0x3400 && c <= 0x4DBF || c >= 0x20000 && c <= 0x2A6DF
+                || c >= 0x2A700 && c <= 0x2B73F || c >= 0x2B740 && c <= 0x2B81F || c >= 0x2B820 && c <= 0x2CEAF
+                || c >= 0xF900 && c <= 0xFAFF || c >= 0x2F800 && c <= 0x2FA1F;
     }
 
     /**

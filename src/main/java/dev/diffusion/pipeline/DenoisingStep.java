@@ -14,27 +14,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One UNet call over any set of images of the same latent size, each at its own timestep with its own text rows,
- * followed by each image's own guidance and scheduler step. A single job's images and a batch of several jobs'
- * images take the same path. An image whose rows go wrong fails alone, so batch mates of other jobs carry on.
+ * One UNet call over any set of images of the same latent size, each at its own timestep with its own text rows
+ * (and extra inputs), followed by each image's own guidance and scheduler step. A single job's images and a batch of
+ * several jobs' images take the same path. An image whose rows go wrong fails alone, so batch mates of other jobs
+ * carry on.
  */
 final class DenoisingStep {
+
+    /** Input slots: latents, timesteps, then the context and after it the extra inputs. */
+    private static final int CONTEXT_SLOT = 2;
 
     private final ModelPredictors predictors;
     private final ModelCallListener listener;
     private final IntraOpThreads threads;
-    private final int extraInputs;
-    /** sample, timestep, context, then the model's extra inputs */
     private final InputBuffers buffers;
-    /** The images, in row order, whose text rows the context buffer holds from the last call. */
-    private List<ImageSampling> contextsHeld = List.of();
+    /** The images, in row order, whose rows the context and extra-input buffers hold from the last call. */
+    private List<ImageSampling> rowsHeld = List.of();
 
+    /** {@code extraInputs}: how many inputs the UNet takes after (sample, timestep, context). */
     DenoisingStep(ModelPredictors predictors, ModelCallListener listener, IntraOpThreads threads, int extraInputs) {
         this.predictors = predictors;
         this.listener = listener;
         this.threads = threads;
-        this.extraInputs = extraInputs;
-        this.buffers = new InputBuffers(3 + extraInputs);
+        this.buffers = new InputBuffers(CONTEXT_SLOT + 1 + extraInputs);
     }
 
     /**
@@ -64,42 +66,45 @@ final class DenoisingStep {
         }
         int rowLength = Math.toIntExact(latentShape[0] * latentShape[1] * latentShape[2]);
         int rows = called.stream().mapToInt(ImageSampling::rows).sum();
-        TextConditioning firstText = called.get(0).text();
-        int contextLength = firstText.conditional().length;
+        Conditioning layout = called.get(0).conditioning();
         float[] samples = new float[rows * rowLength];
         float[] timesteps = new float[rows];
-        // a group's text rows change only when a job joins or leaves: otherwise the buffer still holds them
-        boolean sameTexts = sameImages(called, contextsHeld);
-        float[] contexts = sameTexts ? null : new float[rows * contextLength];
+        // a group's text rows change only when a job joins or leaves: otherwise the buffers still hold them
+        boolean sameRows = sameImages(called, rowsHeld);
+        RowBlocks blocks = sameRows ? null : new RowBlocks(layout, rows);
         int row = 0;
         for (int i = 0; i < called.size(); i++) {
             ImageSampling image = called.get(i);
             float t = (float) image.currentTimestep();
-            if (image.text().guided()) {
-                row = putRow(row, modelInputs.get(i), t, image.text().unconditional(), samples, timesteps, contexts);
+            if (image.conditioning().guided()) {
+                row = putRow(row, modelInputs.get(i), t, image.conditioning().unconditional(), samples, timesteps,
+                        blocks);
             }
-            row = putRow(row, modelInputs.get(i), t, image.text().conditional(), samples, timesteps, contexts);
+            row = putRow(row, modelInputs.get(i), t, image.conditioning().conditional(), samples, timesteps, blocks);
         }
         float[] output;
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
         try (NDManager step = predictors.manager().newSubManager()) {
             NDList inputs = new NDList(
                     buffers.floats(step, 0, samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
-                    buffers.floats(step, 1, timesteps, new Shape(rows)),
-                    sameTexts
-                            ? buffers.again(step, 2, new Shape(rows, firstText.tokens(), firstText.hiddenSize()))
-                            : buffers.floats(step, 2, contexts,
-                                    new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
-            for (int k = 0; k < extraInputs; k++) {
-                inputs.add(extraInput(step, k, called, rows));
+                    buffers.floats(step, 1, timesteps, new Shape(rows)));
+            List<Shape> rowShapes = new ArrayList<>();
+            rowShapes.add(new Shape(rows, layout.tokens(), layout.hiddenSize()));
+            for (float[] extra : layout.conditional().extras()) {
+                rowShapes.add(new Shape(rows, extra.length));
             }
-            contextsHeld = List.copyOf(called);
+            for (int k = 0; k < rowShapes.size(); k++) {
+                int slot = CONTEXT_SLOT + k;
+                inputs.add(sameRows ? buffers.again(step, slot, rowShapes.get(k))
+                        : buffers.floats(step, slot, blocks.values[k], rowShapes.get(k)));
+            }
+            rowsHeld = List.copyOf(called);
             threads.applyFor(rows);
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
             listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);
         } catch (TranslateException e) {
-            throw new GenerationException("the UNet failed", e);
+            throw new GenerationException("the UNet failed: " + e.getMessage(), e);
         }
         row = 0;
         for (ImageSampling image : called) {
@@ -115,30 +120,42 @@ final class DenoisingStep {
         return failures;
     }
 
-    /** Extra input {@code k} of every row, {@code [rows, n]}: each image's vector on each of its rows. */
-    private NDArray extraInput(NDManager step, int k, List<ImageSampling> called, int rows) {
-        int width = called.get(0).unetExtras()[k].length;
-        float[] values = new float[rows * width];
-        int row = 0;
-        for (ImageSampling image : called) {
-            for (int r = 0; r < image.rows(); r++) {
-                System.arraycopy(image.unetExtras()[k], 0, values, row++ * width, width);
-            }
-        }
-        return buffers.floats(step, 3 + k, values, new Shape(rows, width));
-    }
-
-    private static int putRow(int row, double[] input, float t, float[] context, float[] samples,
-            float[] timesteps, float[] contexts) {
+    private static int putRow(int row, double[] input, float t, Conditioning.Row conditioning, float[] samples,
+            float[] timesteps, RowBlocks blocks) {
         int offset = row * input.length;
         for (int i = 0; i < input.length; i++) {
             samples[offset + i] = (float) input[i];
         }
         timesteps[row] = t;
-        if (contexts != null) {
-            System.arraycopy(context, 0, contexts, row * context.length, context.length);
+        if (blocks != null) {
+            blocks.put(row, conditioning);
         }
         return row + 1;
+    }
+
+    /** The context and each extra input of a call, one block of rows each, filled row by row. */
+    private static final class RowBlocks {
+
+        final float[][] values;
+
+        RowBlocks(Conditioning first, int rows) {
+            values = new float[1 + first.extraCount()][];
+            values[0] = new float[rows * first.conditional().context().length];
+            for (int k = 0; k < first.extraCount(); k++) {
+                values[1 + k] = new float[rows * first.conditional().extras().get(k).length];
+            }
+        }
+
+        void put(int row, Conditioning.Row conditioning) {
+            put(0, row, conditioning.context());
+            for (int k = 0; k < conditioning.extras().size(); k++) {
+                put(1 + k, row, conditioning.extras().get(k));
+            }
+        }
+
+        private void put(int block, int row, float[] rowValues) {
+            System.arraycopy(rowValues, 0, values[block], row * rowValues.length, rowValues.length);
+        }
     }
 
     private static boolean sameImages(List<ImageSampling> these, List<ImageSampling> those) {

@@ -10,10 +10,12 @@ import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.model.ModelPredictors;
+import dev.diffusion.model.UnetExtraInput;
 import dev.diffusion.pipeline.ModelCallListener.Network;
 import dev.diffusion.scheduler.Scheduler;
 import dev.diffusion.scheduler.SchedulerConfig;
 import dev.diffusion.scheduler.Schedulers;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +32,8 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     private final ModelIndex index;
     private final SchedulerConfig schedulerConfig;
-    private final ClipTokenizer tokenizer;
+    /** One per text encoder, in order. */
+    private final List<ClipTokenizer> tokenizers;
     private final ModelPredictors predictors;
     private final DenoisingStep denoisingStep;
     private final ModelCallListener modelCalls;
@@ -51,7 +54,12 @@ public final class DiffusionPipeline implements AutoCloseable {
     public DiffusionPipeline(LoadedModel model, ModelCallListener modelCalls, IntraOpThreads threads) {
         this.index = model.folder().index();
         this.schedulerConfig = new SchedulerConfig(model.folder().schedulerConfig());
-        this.tokenizer = new ClipTokenizer(model.folder().tokenizerFile(), index.maxTextLength(), index.padTokenId());
+        List<Path> tokenizerFiles = model.folder().tokenizerFiles();
+        this.tokenizers = new ArrayList<>(tokenizerFiles.size());
+        for (int i = 0; i < tokenizerFiles.size(); i++) {
+            tokenizers.add(new ClipTokenizer(tokenizerFiles.get(i), index.maxTextLength(),
+                    i == 0 ? index.padTokenId() : index.padTokenId2(), index.textCleaning()));
+        }
         this.predictors = model.newPredictors();
         this.denoisingStep = new DenoisingStep(predictors, modelCalls, threads, index.unetExtraInputs().size());
         this.modelCalls = modelCalls;
@@ -82,9 +90,8 @@ public final class DiffusionPipeline implements AutoCloseable {
     public List<ImageSampling> prepare(GenerationRequest request) {
         long[] shape = latentShape(request.width(), request.height());
         int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
-        TextConditioning text = encodeText(request);
-        float[][] unetExtras = unetExtras(request);
-        double[] encodedInit = request.imageToImage() ? encodeImage(request) : null;
+        Conditioning conditioning = conditioning(request);
+        EncodedImage encodedInit = request.imageToImage() ? encodeImage(request) : null;
         List<ImageSampling> images = new ArrayList<>(request.numImages());
         for (int i = 0; i < request.numImages(); i++) {
             long seed = request.seed() + i;
@@ -105,10 +112,12 @@ public final class DiffusionPipeline implements AutoCloseable {
                             + " steps leaves no step to run; raise strength or steps");
                 }
                 scheduler.setBeginIndex(skip);
-                start = scheduler.addNoise(encodedInit, random.nextGaussian(latentLength), timesteps[0]);
+                // the image's generator draws the latent sample first, then the noise, as diffusers' img2img
+                double[] initLatents = encodedInit.sample(random, index.scalingFactor());
+                start = scheduler.addNoise(initLatents, random.nextGaussian(latentLength), timesteps[0]);
             }
-            images.add(new ImageSampling(i, seed, scheduler, random::nextGaussian, timesteps, shape, start, text,
-                    unetExtras, request.guidanceScale(), request.guidanceRescale()));
+            images.add(new ImageSampling(i, seed, scheduler, random::nextGaussian, timesteps, shape, start,
+                    conditioning, request.guidanceScale(), request.guidanceRescale()));
         }
         return images;
     }
@@ -154,6 +163,46 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The UNet's rows for a request, as diffusers' pipelines make them: each text encoder's hidden states for the
+     * prompt (and for the negative prompt when guided), concatenated on the hidden axis in encoder order, and the
+     * extra inputs. With {@code force_zeros_for_empty_prompt} an empty negative prompt gives zeros (SDXL).
+     */
+    private Conditioning conditioning(GenerationRequest request) {
+        boolean unconditionalPass = unconditionalPass(request);
+        boolean zeroNegative = unconditionalPass && request.negativePrompt().isEmpty()
+                && index.forceZerosForEmptyPrompt();
+        List<String> texts = unconditionalPass && !zeroNegative
+                ? List.of(request.negativePrompt(), request.prompt())
+                : List.of(request.prompt());
+        int tokens = index.maxTextLength();
+        List<float[][]> hidden = new ArrayList<>();
+        float[][] pooled = null;
+        int hiddenSize = 0;
+        for (int e = 0; e < tokenizers.size(); e++) {
+            long[] ids = new long[texts.size() * tokens];
+            for (int i = 0; i < texts.size(); i++) {
+                System.arraycopy(tokenizers.get(e).encode(texts.get(i)), 0, ids, i * tokens, tokens);
+            }
+            List<float[]> outputs = predictAll(predictors.textEncoders().get(e), Network.TEXT_ENCODER,
+                    request.numImages(), manager -> manager.create(ids, new Shape(texts.size(), tokens)));
+            hidden.add(rows(outputs.get(0), texts.size()));
+            hiddenSize += outputs.get(0).length / texts.size() / tokens;
+            // the pooled output the UNet takes is the last encoder's, as in diffusers' SDXL pipelines
+            pooled = outputs.size() > 1 ? rows(outputs.get(1), texts.size()) : null;
+        }
+        int conditional = texts.size() - 1;
+        Conditioning.Row prompt = row(hidden, conditional, tokens, hiddenSize, pooled, request, true);
+        Conditioning.Row negative = null;
+        if (zeroNegative) {
+            negative = new Conditioning.Row(new float[tokens * hiddenSize],
+                    extras(pooled == null ? null : new float[pooled[0].length], request, false));
+        } else if (unconditionalPass) {
+            negative = row(hidden, 0, tokens, hiddenSize, pooled, request, false);
+        }
+        return new Conditioning(prompt, negative, tokens, hiddenSize);
+    }
+
+    /**
      * Whether the request takes classifier-free guidance's unconditional pass: not for a UNet that takes the guidance
      * scale as an input, as diffusers' pipelines skip it for a UNet with {@code time_cond_proj_dim}.
      */
@@ -161,39 +210,55 @@ public final class DiffusionPipeline implements AutoCloseable {
         return request.guided() && !index.takesGuidanceEmbedding();
     }
 
-    /** The UNet's inputs after (sample, timestep, context) in the model's order, the same for all the request's rows. */
-    private float[][] unetExtras(GenerationRequest request) {
-        List<String> names = index.unetExtraInputs();
-        float[][] extras = new float[names.size()][];
-        for (int i = 0; i < extras.length; i++) {
-            extras[i] = switch (names.get(i)) {
-                case ModelIndex.TIMESTEP_COND -> GuidanceEmbedding.of(request.guidanceScale(), index.timeCondProjDim());
-                default -> throw new IllegalStateException("no value for the UNet input " + names.get(i));
-            };
+    /** Text {@code text}'s row: the encoders' hidden states side by side per token, and the extra inputs. */
+    private Conditioning.Row row(List<float[][]> hidden, int text, int tokens, int hiddenSize, float[][] pooled,
+            GenerationRequest request, boolean conditional) {
+        float[] context = new float[tokens * hiddenSize];
+        int offset = 0;
+        for (float[][] encoder : hidden) {
+            int size = encoder[text].length / tokens;
+            for (int t = 0; t < tokens; t++) {
+                System.arraycopy(encoder[text], t * size, context, t * hiddenSize + offset, size);
+            }
+            offset += size;
+        }
+        return new Conditioning.Row(context, extras(pooled == null ? null : pooled[text], request, conditional));
+    }
+
+    /** The UNet's extra inputs for one row, in model_index.json's order. */
+    private List<float[]> extras(float[] pooled, GenerationRequest request, boolean conditional) {
+        List<float[]> extras = new ArrayList<>();
+        for (UnetExtraInput input : index.unetExtraInputs()) {
+            extras.add(switch (input) {
+                case TEXT_EMBEDS -> {
+                    if (pooled == null) {
+                        throw new IllegalStateException("model_index.json names text_embeds, but no text encoder of"
+                                + " this model gives a pooled output");
+                    }
+                    yield pooled;
+                }
+                case TIME_IDS -> TimeIds.of(index.timeIds(), request.width(), request.height(), conditional);
+                case TIMESTEP_COND -> GuidanceEmbedding.of(request.guidanceScale(), index.timeCondProjDim());
+            });
         }
         return extras;
     }
 
-    private TextConditioning encodeText(GenerationRequest request) {
-        boolean unconditional = unconditionalPass(request);
-        List<String> texts = unconditional
-                ? List.of(request.negativePrompt(), request.prompt())
-                : List.of(request.prompt());
-        int tokens = index.maxTextLength();
-        long[] ids = new long[texts.size() * tokens];
-        for (int i = 0; i < texts.size(); i++) {
-            System.arraycopy(tokenizer.encode(texts.get(i)), 0, ids, i * tokens, tokens);
+    /** A network's output of {@code count} rows, split by row. */
+    private static float[][] rows(float[] output, int count) {
+        int length = output.length / count;
+        float[][] rows = new float[count][];
+        for (int i = 0; i < count; i++) {
+            rows[i] = Arrays.copyOfRange(output, i * length, (i + 1) * length);
         }
-        float[] hidden = predict(predictors.textEncoder(), Network.TEXT_ENCODER, request.numImages(),
-                manager -> manager.create(ids, new Shape(texts.size(), tokens)));
-        int rowLength = hidden.length / texts.size();
-        float[] conditional = Arrays.copyOfRange(hidden, (texts.size() - 1) * rowLength, texts.size() * rowLength);
-        return new TextConditioning(conditional, unconditional ? Arrays.copyOfRange(hidden, 0, rowLength) : null,
-                tokens, rowLength / tokens);
+        return rows;
     }
 
-    /** The init image's latents: VAE encoder mean times the scaling factor, as diffusers' img2img. */
-    private double[] encodeImage(GenerationRequest request) {
+    /**
+     * The init image through the VAE encoder: its latent distribution's mean and standard deviation, or the mean
+     * alone from a folder exported before the encoder gave both.
+     */
+    private EncodedImage encodeImage(GenerationRequest request) {
         if (predictors.vaeEncoder() == null) {
             throw new IllegalArgumentException("this model has no VAE encoder, so it cannot do img2img");
         }
@@ -205,27 +270,66 @@ public final class DiffusionPipeline implements AutoCloseable {
                 chw[c * planeSize + p] = (rgb[p * 3 + c] & 0xff) / 255f * 2f - 1f;
             }
         }
-        float[] mean = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
+        float[] encoded = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
                 manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
-        double[] latents = new double[mean.length];
-        for (int i = 0; i < mean.length; i++) {
-            latents[i] = mean[i] * index.scalingFactor();
+        long[] shape = latentShape(request.width(), request.height());
+        int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
+        if (encoded.length == latentLength) {
+            return new EncodedImage(encoded, null);
         }
-        return latents;
+        if (encoded.length != 2 * latentLength) {
+            throw new GenerationException("the VAE encoder gave " + encoded.length + " values, not a latent's "
+                    + latentLength + " (mean) or twice that (mean and standard deviation)");
+        }
+        return new EncodedImage(Arrays.copyOfRange(encoded, 0, latentLength),
+                Arrays.copyOfRange(encoded, latentLength, 2 * latentLength));
+    }
+
+    /** An init image's latent distribution; {@code std} is null when only the mean is known. */
+    private record EncodedImage(float[] mean, float[] std) {
+
+        /**
+         * Scaled latents to start from: mean + std · noise drawn from the image's generator, as diffusers'
+         * {@code retrieve_latents} samples the distribution; the mean itself when the std is unknown.
+         */
+        double[] sample(TorchRandom random, double scalingFactor) {
+            double[] noise = std == null ? null : random.nextGaussian(mean.length);
+            double[] latents = new double[mean.length];
+            for (int i = 0; i < mean.length; i++) {
+                double value = noise == null ? mean[i] : mean[i] + std[i] * noise[i];
+                latents[i] = value * scalingFactor;
+            }
+            return latents;
+        }
     }
 
     private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images,
+            Function<NDManager, NDArray> input) {
+        List<float[]> outputs = predictAll(predictor, network, images, input);
+        if (outputs.size() != 1) {
+            throw new GenerationException("the " + network.label() + " gave " + outputs.size() + " outputs, not one");
+        }
+        return outputs.get(0);
+    }
+
+    /** Every output of a network call (a text encoder may give its hidden states and a pooled output). */
+    private List<float[]> predictAll(Predictor<NDList, NDList> predictor, Network network, int images,
             Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
             NDArray array = input.apply(manager);
             threads.applyFor(Math.toIntExact(array.getShape().get(0)));
             NDList inputs = new NDList(array);
             long start = System.nanoTime();
-            float[] output = predictor.predict(inputs).singletonOrThrow().toFloatArray();
+            NDList result = predictor.predict(inputs);
+            List<float[]> outputs = new ArrayList<>(result.size());
+            for (NDArray output : result) {
+                outputs.add(output.toFloatArray());
+            }
             modelCalls.modelCall(network, images, System.nanoTime() - start);
-            return ModelOutputs.requireFinite(output, network.label());
+            outputs.forEach(output -> ModelOutputs.requireFinite(output, network.label()));
+            return outputs;
         } catch (TranslateException e) {
-            throw new GenerationException("the " + network.label() + " failed", e);
+            throw new GenerationException("the " + network.label() + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -263,6 +367,6 @@ public final class DiffusionPipeline implements AutoCloseable {
     @Override
     public void close() {
         predictors.close();
-        tokenizer.close();
+        tokenizers.forEach(ClipTokenizer::close);
     }
 }

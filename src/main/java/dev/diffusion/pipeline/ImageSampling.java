@@ -4,9 +4,9 @@ import dev.diffusion.scheduler.NoiseSource;
 import dev.diffusion.scheduler.Scheduler;
 
 /**
- * The denoising state of one image: its own scheduler, seeded noise, latents, text rows and the UNet's further
- * inputs. Nothing here is shared with other images, so images of different jobs can be stepped together in one UNet
- * call and still come out as they would alone.
+ * The denoising state of one image: its own scheduler, seeded noise, latents and conditioning rows. Nothing here is shared
+ * with other images, so images of different jobs can be stepped together in one UNet call and still come out as
+ * they would alone.
  */
 public final class ImageSampling {
 
@@ -15,8 +15,7 @@ public final class ImageSampling {
     private final Scheduler scheduler;
     private final NoiseSource noise;
     private final double[] timesteps;
-    private final TextConditioning text;
-    private final float[][] unetExtras;
+    private final Conditioning conditioning;
     private final double guidanceScale;
     private final double guidanceRescale;
     private final long[] latentShape;
@@ -24,8 +23,8 @@ public final class ImageSampling {
     private int position;
 
     ImageSampling(int index, long seed, Scheduler scheduler, NoiseSource noise, double[] timesteps,
-            long[] latentShape, double[] startLatents, TextConditioning text, float[][] unetExtras,
-            double guidanceScale, double guidanceRescale) {
+            long[] latentShape, double[] startLatents, Conditioning conditioning, double guidanceScale,
+            double guidanceRescale) {
         this.index = index;
         this.seed = seed;
         this.scheduler = scheduler;
@@ -33,8 +32,7 @@ public final class ImageSampling {
         this.timesteps = timesteps;
         this.latentShape = latentShape;
         this.latents = startLatents;
-        this.text = text;
-        this.unetExtras = unetExtras;
+        this.conditioning = conditioning;
         this.guidanceScale = guidanceScale;
         this.guidanceRescale = guidanceRescale;
     }
@@ -66,16 +64,11 @@ public final class ImageSampling {
 
     /** Rows this image adds to a UNet call: unconditional and conditional with guidance, else conditional only. */
     int rows() {
-        return text.guided() ? 2 : 1;
+        return conditioning.guided() ? 2 : 1;
     }
 
-    TextConditioning text() {
-        return text;
-    }
-
-    /** The UNet's inputs after (sample, timestep, context), one vector each, the same for every row of this image. */
-    float[][] unetExtras() {
-        return unetExtras;
+    Conditioning conditioning() {
+        return conditioning;
     }
 
     double currentTimestep() {
@@ -92,7 +85,7 @@ public final class ImageSampling {
 
     /** Applies guidance to this image's rows of the UNet output and takes the scheduler step. */
     void advance(float[] unetOutput, int firstRow, int rowLength) {
-        double[] prediction = text.guided()
+        double[] prediction = conditioning.guided()
                 ? Guidance.combine(unetOutput, firstRow * rowLength, (firstRow + 1) * rowLength, rowLength,
                         guidanceScale, guidanceRescale)
                 : Guidance.single(unetOutput, firstRow * rowLength, rowLength);

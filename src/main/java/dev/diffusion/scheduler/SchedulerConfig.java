@@ -3,15 +3,34 @@ package dev.diffusion.scheduler;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A diffusers {@code scheduler_config.json}, as parsed JSON values. Each scheduler reads the keys it knows with
- * diffusers' default for its own class, so a config may leave any key out; a JSON {@code null} counts as absent.
+ * diffusers' default for its own class, so a config may leave any key out; a JSON {@code null} counts as absent, and
+ * so does every key that {@code _use_default_values} lists: diffusers records there the keys a checkpoint's file did
+ * not have, filled in with the defaults of the class that loaded it, and its {@code from_config} drops them so that
+ * every scheduler class takes its own defaults (Euler's linspace timesteps, not PNDM's leading ones).
  */
 public record SchedulerConfig(Map<String, Object> values) {
 
+    /**
+     * Every key a scheduler here reads: diffusers' keys of the classes it implements. Others are ignored, as
+     * diffusers' {@code from_config} ignores the keys a class does not take.
+     */
+    private static final Set<String> KNOWN_KEYS = Set.of(
+            "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "prediction_type",
+            "timestep_spacing", "steps_offset", "rescale_betas_zero_snr", "variance_type", "clip_sample",
+            "clip_sample_range", "thresholding", "dynamic_thresholding_ratio", "sample_max_value", "set_alpha_to_one",
+            "skip_prk_steps", "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "use_flow_sigmas",
+            "use_dynamic_shifting", "use_lu_lambdas", "interpolation_type", "sigma_min", "sigma_max", "timestep_type",
+            "final_sigmas_type", "shift_terminal", "solver_order", "algorithm_type", "solver_type",
+            "lower_order_final", "euler_at_final", "lambda_min_clipped", "predict_x0", "disable_corrector",
+            "solver_p");
+    private static final String USE_DEFAULT_VALUES = "_use_default_values";
+
     public SchedulerConfig {
-        values = Map.copyOf(withoutNulls(values));
+        values = Map.copyOf(withoutNulls(withoutDefaultedKeys(values)));
     }
 
     public static SchedulerConfig empty() {
@@ -23,6 +42,11 @@ public record SchedulerConfig(Map<String, Object> values) {
         Map<String, Object> copy = new HashMap<>(values);
         copy.put(key, value);
         return new SchedulerConfig(copy);
+    }
+
+    /** The keys no scheduler here reads (diffusers' private {@code _} keys aside), sorted. */
+    public List<String> unknownKeys() {
+        return values.keySet().stream().filter(k -> !k.startsWith("_") && !KNOWN_KEYS.contains(k)).sorted().toList();
     }
 
     public boolean has(String key) {
@@ -99,6 +123,20 @@ public record SchedulerConfig(Map<String, Object> values) {
 
     private static IllegalArgumentException invalid(String key, Object value, String expected) {
         return new IllegalArgumentException("scheduler config '" + key + "' must be " + expected + ", not " + value);
+    }
+
+    private static Map<String, Object> withoutDefaultedKeys(Map<String, Object> values) {
+        Object defaulted = values.get(USE_DEFAULT_VALUES);
+        if (defaulted == null) {
+            return values;
+        }
+        if (!(defaulted instanceof List<?> keys)) {
+            throw invalid(USE_DEFAULT_VALUES, defaulted, "a list of keys");
+        }
+        Map<String, Object> copy = new HashMap<>(values);
+        keys.forEach(copy::remove);
+        copy.remove(USE_DEFAULT_VALUES);
+        return copy;
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> values) {

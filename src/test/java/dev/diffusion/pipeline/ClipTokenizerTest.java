@@ -3,6 +3,7 @@ package dev.diffusion.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.diffusion.model.TextCleaning;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -110,5 +111,36 @@ class ClipTokenizerTest {
             """)
     void cleansTextAsTheReference(String text, String expected) {
         assertThat(ClipTokenizer.clean(text)).isEqualTo(expected);
+    }
+
+    /**
+     * Expected values are transformers 4.57's slow CLIPTokenizer without ftfy (as diffusers runs Stable Diffusion
+     * checkpoints): {@code " ".join(tokenizer.nlp.tokenize(text))}, its BasicTokenizer. HTML entities stay; control and
+     * format characters go; CJK ideographs become words; NFC.
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            salt &amp; pepper &lt;3 caf&eacute; &#x263A;    | salt &amp; pepper &lt;3 caf&eacute; &#x263a;
+            Ein Fuchs\u200B im Schnee\u0007 \u72D0\u72F8 im \u03A3NOW, caf\u00E9 | ein fuchs im schnee \u72D0 \u72F8 im \u03C3now, caf\u00E9
+            `  A\tB\nC\u00A0D\u2028E\u000BF\u0085G  `        | a b c d efg
+            ΟΔΟΣ ΟΔΟΣ. Σ                                    | \u03BF\u03B4\u03BF\u03C2 \u03BF\u03B4\u03BF\u03C2. \u03C3
+            cafe\u0301 \uE000private \uD83D\uDE00 emoji      | caf\u00E9 private \uD83D\uDE00 emoji
+            \uF900\u3400x                                   | \u8C48 \u3400 x
+            """)
+    void cleansTextAsTransformersSlowTokenizer(String text, String expected) {
+        assertThat(ClipTokenizer.cleanAsTransformers(text)).isEqualTo(expected);
+    }
+
+    @Test
+    void withTransformersCleaningTheIdsAreTransformersIdsAndHtmlEntitiesStay() {
+        String text = "salt &amp; pepper &lt;3 caf&eacute; &#x263A;";
+        try (ClipTokenizer transformers = new ClipTokenizer(ClipTokenizerConformanceTest.TOKENIZER_JSON, MAX_LENGTH,
+                PAD, TextCleaning.TRANSFORMERS_SLOW)) {
+            // CLIPTokenizer(...)(text).input_ids, transformers 4.57.6 without ftfy
+            assertThat(transformers.ids(text)).containsExactly(49406, 6611, 261, 6259, 282, 8253, 261, 3333, 282, 274,
+                    20867, 261, 68, 19734, 282, 5, 258, 343, 273, 277, 274, 320, 282, 49407);
+        }
+        // OpenAI's reference unescapes them: "salt & pepper <3 café ☺"
+        assertThat(tokenizer.ids(text)).hasSizeLessThan(15);
     }
 }

@@ -8,20 +8,21 @@ import dev.diffusion.scheduler.NoiseSource;
 import dev.diffusion.scheduler.Scheduler;
 import dev.diffusion.scheduler.SchedulerConfig;
 import dev.diffusion.scheduler.Schedulers;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ImageSamplingTest {
 
-    private static ImageSampling image(TextConditioning text, double guidance, double rescale) {
+    private static ImageSampling image(Conditioning conditioning, double guidance, double rescale) {
         Scheduler scheduler = Schedulers.create("ddim", SchedulerConfig.empty(), 0);
         scheduler.setTimesteps(2);
         return new ImageSampling(0, 9, scheduler, NoiseSource.NONE, scheduler.timesteps(), new long[] {1, 1, 2},
-                new double[] {0.1, 0.2}, text, new float[0][], guidance, rescale);
+                new double[] {0.1, 0.2}, conditioning, guidance, rescale);
     }
 
     @Test
     void aNonFiniteModelOutputFailsTheGenerationInsteadOfMakingABlackImage() {
-        ImageSampling image = image(new TextConditioning(new float[1], null, 1, 1), 1, 0);
+        ImageSampling image = image(new Conditioning(new Conditioning.Row(new float[1], List.of()), null, 1, 1), 1, 0);
 
         assertThatThrownBy(() -> image.advance(new float[] {Float.NaN, 0}, 0, 2))
                 .isInstanceOf(GenerationException.class)
