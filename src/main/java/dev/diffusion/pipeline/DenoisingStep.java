@@ -79,15 +79,16 @@ final class DenoisingStep {
         float[] output;
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
         try (NDManager step = predictors.manager().newSubManager()) {
+            Shape sampleShape = new Shape(rows, latentShape[0], latentShape[1], latentShape[2]);
             NDList inputs = new NDList(
-                    buffers.floats(step, 0, samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
+                    buffers.floats(step, 0, samples, sampleShape),
                     buffers.floats(step, 1, timesteps, new Shape(rows)),
                     sameTexts
                             ? buffers.again(step, 2, new Shape(rows, firstText.tokens(), firstText.hiddenSize()))
                             : buffers.floats(step, 2, contexts,
                                     new Shape(rows, firstText.tokens(), firstText.hiddenSize())));
             contextsHeld = List.copyOf(called);
-            threads.applyFor(rows);
+            threads.applyFor(sampleShape);
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
             listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);

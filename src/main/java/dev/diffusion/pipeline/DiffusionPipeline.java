@@ -195,7 +195,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
             NDArray array = input.apply(manager);
-            threads.applyFor(Math.toIntExact(array.getShape().get(0)));
+            threads.applyFor(array.getShape());
             NDList inputs = new NDList(array);
             long start = System.nanoTime();
             float[] output = predictor.predict(inputs).singletonOrThrow().toFloatArray();
