@@ -11,7 +11,9 @@
 # - the loop (scripts/pytorch_loop.py, Debian's torch) makes $IMAGES images of $STEPS steps one at a time, once per
 #   thread count in $LOOP_THREADS, with glibc's malloc tuned as the service tunes its own (large freed buffers kept:
 #   MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_; a Python loop allocates on the main thread, where that suffices);
-#   the best thread count is kept. Its seconds per UNet call (one step: 2 rows), images/s and peak resident memory;
+#   the best thread count is kept, and idle OpenMP threads sleep as in the service (OMP_WAIT_POLICY=PASSIVE; on a
+#   shared machine spinning threads made two threads many times slower than one). Its seconds per UNet call (one
+#   step: 2 rows), images/s and peak resident memory;
 # - the service gets the same requests (one image, $STEPS steps, that size, the model's default scheduler and
 #   guidance) from closed-loop clients at each concurrency of $CONCURRENCY (scripts/BatchingLoad.java), after
 #   $WARMUP unmeasured requests at that size: images/s, seconds per UNet call at concurrency 1 (from its
@@ -57,14 +59,15 @@ for spec in "$@"; do
     start_service "$PORT" "$log"
     url=http://localhost:$PORT
     pid=${SERVICES[-1]}
-    echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native memory: .*' "$log" | head -1)"
+    echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native runtime: .*' "$log" | head -1)"
     IFS=, read -ra sizes <<<"${spec#*:}"
     for px in "${sizes[@]}"; do
         latent=$((px / scale))
         # the loop, at each thread count; the best images/s is kept
         best=""
         for threads in $LOOP_THREADS; do
-            line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 "$PYTHON" scripts/pytorch_loop.py \
+            line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
+                GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
                 --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads")
             echo "  $px px, loop: $line"
             if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \

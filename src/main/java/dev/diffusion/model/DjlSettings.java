@@ -7,8 +7,8 @@ public final class DjlSettings {
     private static boolean applied;
     /** Whether the user chose libtorch's thread count, so that {@link IntraOpThreads} leaves it alone. */
     private static boolean threadsSetByHand;
-    /** What {@link NativeAllocator} did at start, for the log. */
-    private static String nativeAllocator = "not configured yet";
+    /** What {@link NativeRuntime} did at start, for the log. */
+    private static String nativeRuntime = "not configured yet";
 
     private DjlSettings() {
     }
@@ -19,8 +19,8 @@ public final class DjlSettings {
         }
         applied = true;
         threadsSetByHand = isSet(THREADS);
-        // before libtorch loads: it reads its huge-page setting once
-        nativeAllocator = NativeAllocator.configure();
+        // before libtorch loads: it reads its OpenMP and huge-page settings once
+        nativeRuntime = NativeRuntime.configure();
         // libtorch ships inside the pytorch-native-cpu jar: never try to download it (users may be offline)
         setIfAbsent("ai.djl.offline", "true");
         // DJL otherwise probes a cloud metadata address once a day to report usage
@@ -37,10 +37,10 @@ public final class DjlSettings {
         }
     }
 
-    /** What was set for libtorch's native memory at start (see {@link NativeAllocator}). */
-    public static synchronized String nativeAllocator() {
+    /** What was set for libtorch's native runtime at start (see {@link NativeRuntime}). */
+    public static synchronized String nativeRuntime() {
         applyDefaults();
-        return nativeAllocator;
+        return nativeRuntime;
     }
 
     static synchronized boolean threadsSetByHand() {

@@ -5,7 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import dev.diffusion.RunsWorkers;
 import dev.diffusion.model.DjlSettings;
-import dev.diffusion.model.NativeAllocator;
+import dev.diffusion.model.NativeRuntime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -45,13 +45,13 @@ public class NativeMemoryTrimmer implements AutoCloseable {
     }
 
     NativeMemoryTrimmer(Duration interval, MeterRegistry registry) {
-        log.info("native memory: {}", DjlSettings.nativeAllocator());
+        log.info("libtorch native runtime: {}", DjlSettings.nativeRuntime());
         CLibrary libc = interval.isZero() || interval.isNegative() ? null : glibc();
         if (libc == null) {
             scheduler = null;
             return;
         }
-        if (!NativeAllocator.jemallocLoaded()) {
+        if (!NativeRuntime.jemallocLoaded()) {
             log.info("native memory comes from glibc's malloc: freed memory goes back to the system every {} s; for a "
                     + "long-running worker preload jemalloc as the Docker image does (README, \"Native memory\")",
                     interval.toSeconds());
