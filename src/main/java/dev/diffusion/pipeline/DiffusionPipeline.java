@@ -131,8 +131,9 @@ public final class DiffusionPipeline implements AutoCloseable {
                 latents[i * latentLength + j] = (float) (image[j] / index.scalingFactor());
             }
         }
-        float[] pixels = predict(predictors.vaeDecoder(), Network.VAE_DECODER, images.size(),
-                manager -> manager.create(latents, new Shape(images.size(), shape[0], shape[1], shape[2])));
+        Shape latentsShape = new Shape(images.size(), shape[0], shape[1], shape[2]);
+        float[] pixels = predict(predictors.vaeDecoder(), Network.VAE_DECODER, images.size(), latentsShape,
+                manager -> manager.create(latents, latentsShape));
         List<GeneratedImage> out = new ArrayList<>(images.size());
         int planeSize = width * height;
         for (int i = 0; i < images.size(); i++) {
@@ -161,8 +162,9 @@ public final class DiffusionPipeline implements AutoCloseable {
         for (int i = 0; i < texts.size(); i++) {
             System.arraycopy(tokenizer.encode(texts.get(i)), 0, ids, i * tokens, tokens);
         }
-        float[] hidden = predict(predictors.textEncoder(), Network.TEXT_ENCODER, request.numImages(),
-                manager -> manager.create(ids, new Shape(texts.size(), tokens)));
+        Shape idsShape = new Shape(texts.size(), tokens);
+        float[] hidden = predict(predictors.textEncoder(), Network.TEXT_ENCODER, request.numImages(), idsShape,
+                manager -> manager.create(ids, idsShape));
         int rowLength = hidden.length / texts.size();
         float[] conditional = Arrays.copyOfRange(hidden, (texts.size() - 1) * rowLength, texts.size() * rowLength);
         float[] unconditional = request.guided() ? Arrays.copyOfRange(hidden, 0, rowLength) : null;
@@ -182,7 +184,10 @@ public final class DiffusionPipeline implements AutoCloseable {
                 chw[c * planeSize + p] = (rgb[p * 3 + c] & 0xff) / 255f * 2f - 1f;
             }
         }
-        float[] mean = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
+        // the encoder's work is the decoder's for the same picture: counted by the latent it makes
+        long[] latent = latentShape(request.width(), request.height());
+        Shape work = new Shape(1, latent[0], latent[1], latent[2]);
+        float[] mean = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1, work,
                 manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
         double[] latents = new double[mean.length];
         for (int i = 0; i < mean.length; i++) {
@@ -191,11 +196,12 @@ public final class DiffusionPipeline implements AutoCloseable {
         return latents;
     }
 
-    private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images,
+    /** One call of a network; {@code work} is the input shape its threads are chosen by ({@link IntraOpThreads}). */
+    private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images, Shape work,
             Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
             NDArray array = input.apply(manager);
-            threads.applyFor(array.getShape());
+            threads.applyFor(work);
             NDList inputs = new NDList(array);
             long start = System.nanoTime();
             float[] output = predictor.predict(inputs).singletonOrThrow().toFloatArray();
