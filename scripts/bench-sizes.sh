@@ -107,6 +107,7 @@ for spec in "$@"; do
         done
         row+=" | $loop_rss MB | $service_rss MB |"
         rows+=("$row")
+        echo "  $row"
     done
     stop_services
     SERVICES=()
