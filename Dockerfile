@@ -84,7 +84,9 @@ COPY src/main/models/shapes/ /app/bundled/shapes/
 # +170 MB of them), with one a GC frees them first. 256 MB leaves room for a batch of SD 1.5 images.
 # Native memory: libtorch's tensors come from malloc, and glibc's arenas fragmented under batches of changing sizes
 # (resident memory +250 MB over 600 images of the soak benchmark); jemalloc, returning freed pages after 1 s, kept
-# the growth at +15 MB (BENCHMARKS.md).
+# the growth at +15 MB (BENCHMARKS.md). oversize_threshold:0 keeps buffers of 8 MB and more (a UNet's attention scores
+# at large latents) in the ordinary arenas: jemalloc's default gives them an arena of their own that returns them to
+# the kernel at once, and every UNet call then faulted them in again (BENCHMARKS.md, "Real sizes").
 ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
     DIFFUSION_MODELSDIR=/app/models \
     PYTORCH_LIBRARY_PATH=/opt/libtorch/lib \
@@ -96,7 +98,7 @@ ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
     TORCH_CPP_LOG_LEVEL=ERROR \
     OPT_OUT_TRACKING=true \
     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \
-    MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0 \
+    MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,oversize_threshold:0 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError"
 
 VOLUME /app/models

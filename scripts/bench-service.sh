@@ -4,6 +4,14 @@
 # libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
 export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
+# the allocator every documented way to start the service uses (README, "Native memory"): jemalloc where it is
+# installed (JEMALLOC=none: glibc's malloc, as the service tunes it itself)
+JEMALLOC=${JEMALLOC:-/usr/lib/x86_64-linux-gnu/libjemalloc.so.2}
+SERVICE_ENV=()
+if [[ -e $JEMALLOC ]]; then
+    SERVICE_ENV=(LD_PRELOAD="$JEMALLOC" MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,oversize_threshold:0)
+fi
+
 find_jar() { ls target/diffusion-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -1; }
 
 # package_jar: packages the service's jar if there is none yet, or once per run with REBUILD=1
@@ -38,7 +46,7 @@ start_service() {
     jar=$(find_jar)
     began=$(date +%s.%N)
     # shellcheck disable=SC2086  # JAVA_OPTS holds several options
-    java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
+    env "${SERVICE_ENV[@]}" java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
         --diffusion.models-dir=target/no-extra-models "$@" >"$log" 2>&1 &
     SERVICES+=($!)
     until curl -sf "localhost:$port/actuator/health/readiness" | grep -q '"UP"'; do

@@ -7,10 +7,12 @@ service's noise is the same generator), the sampler of src/training/sampling.py 
 UNet call of 2 rows per step), VAE decode, and a PNG with the same "parameters" text chunk the service writes.
 
     /usr/bin/python3 scripts/pytorch_loop.py --model src/main/models/shapes --images 32 [--warmup 4] [--batch 1]
+        [--size 256] [--steps 8]
     /usr/bin/python3 scripts/pytorch_loop.py --model src/main/models/shapes --images 0 \\
         --reference service.png --seed 42 --prompt "a red circle on a blue background"
 
-Prints images/s (after the warm-up images) and the share of that time spent inside the three networks. With
+Prints images/s (after the warm-up images), the share of that time spent inside the three networks, the seconds
+of one UNet call (a step: 2 rows per image) and the process's peak resident memory. With
 --reference, first makes the image of --seed and --prompt and compares its pixels with the PNG the service made.
 Threads as the training code sets them: OPENBLAS_NUM_THREADS=1, GOMP_SPINCOUNT=10000 (OpenMP's default spin-wait
 is many times slower as soon as another process takes a core), torch.set_num_threads(--threads, default 2).
@@ -23,6 +25,7 @@ os.environ.setdefault("GOMP_SPINCOUNT", "10000")  # before torch loads libgomp
 import argparse
 import io
 import json
+import resource
 import sys
 import time
 
@@ -57,7 +60,7 @@ class Timed:
 
 
 class Loop:
-    def __init__(self, model_dir, device):
+    def __init__(self, model_dir, device, size=None, steps=None):
         models, self.index = evaluate.load_model_folder(model_dir)
         self.device = device
         with open(os.path.join(model_dir, "scheduler", "scheduler_config.json")) as f:
@@ -70,7 +73,9 @@ class Loop:
         self.vae_decoder = Timed(models["vae_decoder"], device)
         self.networks = (self.text_encoder, self.unet, self.vae_decoder)
         self.tokenizer = ClipTokenizer()
-        self.latent_size = self.index["sample_size"] // self.index["vae_scale_factor"]
+        self.size = size or self.index["sample_size"]
+        self.latent_size = self.size // self.index["vae_scale_factor"]
+        self.steps = steps or self.index["default_steps"]
 
     def generate(self, prompts, seeds):
         """PNG bytes and RGB pixels [n,H,W,3] of one image per (prompt, seed), all in the same network calls."""
@@ -81,7 +86,7 @@ class Loop:
         noise = torch.cat([torch.randn(1, self.index["latent_channels"], self.latent_size, self.latent_size,
                                        generator=torch.Generator().manual_seed(seed)) for seed in seeds])
         noise = noise.to(self.device)
-        latents = sampling.dpmpp_2m_sample(self.unet, noise, hidden[n:], hidden[:n], self.index["default_steps"],
+        latents = sampling.dpmpp_2m_sample(self.unet, noise, hidden[n:], hidden[:n], self.steps,
                                            self.index["default_guidance_scale"], self.timestep_spacing,
                                            self.steps_offset)
         decoded = self.vae_decoder(latents / self.index["scaling_factor"])
@@ -90,9 +95,9 @@ class Loop:
         return [self.png(image, prompt, seed) for image, prompt, seed in zip(rgb, prompts, seeds)], rgb
 
     def png(self, rgb, prompt, seed):
-        size = self.index["sample_size"]
+        size = self.size
         info = PngImagePlugin.PngInfo()
-        info.add_text("parameters", f"{prompt}\nSteps: {self.index['default_steps']}, Sampler: DPM++ 2M, "
+        info.add_text("parameters", f"{prompt}\nSteps: {self.steps}, Sampler: DPM++ 2M, "
                                     f"CFG scale: {float(self.index['default_guidance_scale'])}, Seed: {seed}, "
                                     f"Size: {size}x{size}, Model: {self.index['name']}")
         out = io.BytesIO()
@@ -107,6 +112,7 @@ def check_schedule(config, index):
     """The sampler implements SD's scaled-linear epsilon schedule and DPM-Solver++ 2M; refuse anything else."""
     expected = {"num_train_timesteps": sampling.NUM_TRAIN_TIMESTEPS, "beta_schedule": "scaled_linear",
                 "beta_start": 0.00085, "beta_end": 0.012, "prediction_type": "epsilon"}
+    config = {"prediction_type": "epsilon", **config}  # diffusers' default, which SD 1.x configs leave out
     wrong = {key: config.get(key) for key, value in expected.items() if config.get(key) != value}
     if wrong or index["default_scheduler"] != "dpmpp_2m":
         raise SystemExit(f"this loop implements dpmpp_2m on {expected}; the model has {wrong or ''} "
@@ -137,6 +143,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=4, help="untimed images first")
     parser.add_argument("--batch", type=int, default=1, help="images per network call (1: one at a time)")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--size", type=int, help="image width and height in pixels (the model's sample_size)")
+    parser.add_argument("--steps", type=int, help="denoising steps (the model's default_steps)")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda with a CUDA build of torch (not Debian's)")
     parser.add_argument("--graph-optimizer", action="store_true",
                         help="TorchScript's profiling executor on (off by default, as in the service)")
@@ -147,7 +155,7 @@ def main():
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    loop = Loop(args.model, torch.device(args.device))
+    loop = Loop(args.model, torch.device(args.device), args.size, args.steps)
     with torch.no_grad(), torch.jit.optimized_execution(args.graph_optimizer):
         if args.reference and not compare(loop, args.reference, args.prompt, args.seed, args.tolerance):
             raise SystemExit(f"the loop's image differs from the service's by more than {args.tolerance} levels")
@@ -155,13 +163,17 @@ def main():
             return
         run(loop, args.warmup, args.batch, args.seed)
         networks_before = loop.time_in_networks()
+        unet_before = loop.unet.seconds
         started = time.perf_counter()
         run(loop, args.images, args.batch, args.seed + args.warmup)
         seconds = time.perf_counter() - started
         inside = (loop.time_in_networks() - networks_before) / seconds
+        unet_call = (loop.unet.seconds - unet_before) / (-(-args.images // args.batch) * loop.steps)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pytorch-loop: {args.images} images in {seconds:.2f} s: {args.images / seconds:.3f} images/s "
           f"(batch {args.batch}, {args.device}, {args.threads} threads, graph optimizer {'on' if args.graph_optimizer else 'off'}, "
-          f"torch {torch.__version__}); inside the networks {inside * 100:.1f}% of the time")
+          f"torch {torch.__version__}); inside the networks {inside * 100:.1f}% of the time; "
+          f"{unet_call:.4f} s per UNet call; peak resident {peak_mb:.0f} MB; {loop.size} px, {loop.steps} steps")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ public final class DjlSettings {
     private static boolean applied;
     /** Whether the user chose libtorch's thread count, so that {@link IntraOpThreads} leaves it alone. */
     private static boolean threadsSetByHand;
+    /** What {@link NativeRuntime} did at start, for the log. */
+    private static String nativeRuntime = "not configured yet";
 
     private DjlSettings() {
     }
@@ -17,6 +19,8 @@ public final class DjlSettings {
         }
         applied = true;
         threadsSetByHand = isSet(THREADS);
+        // before libtorch loads: it reads its OpenMP and huge-page settings once
+        nativeRuntime = NativeRuntime.configure();
         // libtorch ships inside the pytorch-native-cpu jar: never try to download it (users may be offline)
         setIfAbsent("ai.djl.offline", "true");
         // DJL otherwise probes a cloud metadata address once a day to report usage
@@ -31,6 +35,12 @@ public final class DjlSettings {
         if (Runtime.getRuntime().availableProcessors() <= 2) {
             setIfAbsent(THREADS, "1");
         }
+    }
+
+    /** What was set for libtorch's native runtime at start (see {@link NativeRuntime}). */
+    public static synchronized String nativeRuntime() {
+        applyDefaults();
+        return nativeRuntime;
     }
 
     static synchronized boolean threadsSetByHand() {

@@ -1,17 +1,20 @@
 package dev.diffusion.model;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * How many libtorch intra-op threads a network call uses, by the rows it carries. On a machine of two cores one
+ * How many libtorch intra-op threads a network call uses, by the work it carries. On a machine of two cores one
  * thread is fastest for a small call (two threads wait for each other and for the service's own threads), while a
- * large batched call gains from both: the bundled model's UNet took 16.4 ms for 2 rows on one thread and 15.3 on two,
- * but 93 ms for 16 rows on one and 57 on two (BENCHMARKS.md). libtorch keeps the count per calling thread under
- * OpenMP, so a worker sets it before each call and other threads are not touched.
+ * large call gains from both: the bundled model's UNet took 16.4 ms for 2 rows on one thread and 15.3 on two, but
+ * 93 ms for 16 rows on one and 57 on two (BENCHMARKS.md). The work is counted in rows of the bundled model's latent
+ * (4x16x16 values, a 64x64 image), so that a call of 2 rows at a 64x64 latent (512x512 pixels) counts as 32 such
+ * rows. libtorch keeps the count per calling thread under OpenMP, so a worker sets it before each call and other
+ * threads are not touched.
  *
- * @param fewRows  threads for a call of fewer than {@code manyFrom} rows; 0 leaves libtorch's count as it is
- * @param manyRows threads for a call of at least {@code manyFrom} rows; 0 leaves libtorch's count as it is
- * @param manyFrom the row count from which a call is large
+ * @param fewRows  threads for a call of less than {@code manyFrom} rows' work; 0 leaves libtorch's count as it is
+ * @param manyRows threads for a call of at least {@code manyFrom} rows' work; 0 leaves libtorch's count as it is
+ * @param manyFrom the work, in rows of a 4x16x16 latent, from which a call is large
  */
 public record IntraOpThreads(int fewRows, int manyRows, int manyFrom) {
 
@@ -37,13 +40,19 @@ public record IntraOpThreads(int fewRows, int manyRows, int manyFrom) {
         return new IntraOpThreads(1, cores, manyFrom);
     }
 
-    public int forRows(int rows) {
-        return rows >= manyFrom ? manyRows : fewRows;
+    /** The values of one row of the bundled model's latent, the unit of a call's work. */
+    static final long ROW_VALUES = 4 * 16 * 16;
+
+    /** Threads for a call whose first input has this shape (rows first). */
+    public int forInput(Shape input) {
+        long rows = input.get(0);
+        long valuesPerRow = input.size() / Math.max(rows, 1);
+        return rows * Math.max(valuesPerRow, ROW_VALUES) >= manyFrom * ROW_VALUES ? manyRows : fewRows;
     }
 
-    /** Sets the calling thread's intra-op threads for a call of {@code rows}. */
-    public void applyFor(int rows) {
-        int threads = forRows(rows);
+    /** Sets the calling thread's intra-op threads for a call whose first input has this shape. */
+    public void applyFor(Shape input) {
+        int threads = forInput(input);
         if (threads > 0 && JniUtils.getNumThreads() != threads) {
             JniUtils.setNumThreads(threads);
         }

@@ -85,8 +85,9 @@ final class DenoisingStep {
         float[] output;
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
         try (NDManager step = predictors.manager().newSubManager()) {
+            Shape sampleShape = new Shape(rows, latentShape[0], latentShape[1], latentShape[2]);
             NDList inputs = new NDList(
-                    buffers.floats(step, 0, samples, new Shape(rows, latentShape[0], latentShape[1], latentShape[2])),
+                    buffers.floats(step, 0, samples, sampleShape),
                     buffers.floats(step, 1, timesteps, new Shape(rows)));
             List<Shape> rowShapes = new ArrayList<>();
             rowShapes.add(new Shape(rows, layout.tokens(), layout.hiddenSize()));
@@ -99,12 +100,12 @@ final class DenoisingStep {
                         : buffers.floats(step, slot, blocks.values[k], rowShapes.get(k)));
             }
             rowsHeld = List.copyOf(called);
-            threads.applyFor(rows);
+            threads.applyFor(sampleShape);
             long start = System.nanoTime();
             output = predictors.unet().predict(inputs).singletonOrThrow().toFloatArray();
             listener.modelCall(ModelCallListener.Network.UNET, called.size(), System.nanoTime() - start);
         } catch (TranslateException e) {
-            throw new GenerationException("the UNet failed: " + e.getMessage(), e);
+            throw new GenerationException("the UNet failed", e);
         }
         row = 0;
         for (ImageSampling image : called) {

@@ -141,8 +141,9 @@ public final class DiffusionPipeline implements AutoCloseable {
                 latents[i * latentLength + j] = (float) (image[j] / index.scalingFactor());
             }
         }
-        float[] pixels = predict(predictors.vaeDecoder(), Network.VAE_DECODER, images.size(),
-                manager -> manager.create(latents, new Shape(images.size(), shape[0], shape[1], shape[2])));
+        Shape latentsShape = new Shape(images.size(), shape[0], shape[1], shape[2]);
+        float[] pixels = predict(predictors.vaeDecoder(), Network.VAE_DECODER, images.size(), latentsShape,
+                manager -> manager.create(latents, latentsShape));
         List<GeneratedImage> out = new ArrayList<>(images.size());
         int planeSize = width * height;
         for (int i = 0; i < images.size(); i++) {
@@ -183,8 +184,9 @@ public final class DiffusionPipeline implements AutoCloseable {
             for (int i = 0; i < texts.size(); i++) {
                 System.arraycopy(tokenizers.get(e).encode(texts.get(i)), 0, ids, i * tokens, tokens);
             }
+            Shape idsShape = new Shape(texts.size(), tokens);
             List<float[]> outputs = predictAll(predictors.textEncoders().get(e), Network.TEXT_ENCODER,
-                    request.numImages(), manager -> manager.create(ids, new Shape(texts.size(), tokens)));
+                    request.numImages(), idsShape, manager -> manager.create(ids, idsShape));
             hidden.add(rows(outputs.get(0), texts.size()));
             hiddenSize += outputs.get(0).length / texts.size() / tokens;
             // the pooled output the UNet takes is the last encoder's, as in diffusers' SDXL pipelines
@@ -270,9 +272,11 @@ public final class DiffusionPipeline implements AutoCloseable {
                 chw[c * planeSize + p] = (rgb[p * 3 + c] & 0xff) / 255f * 2f - 1f;
             }
         }
-        float[] encoded = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
-                manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
+        // the encoder's work is the decoder's for the same picture: counted by the latent it makes
         long[] shape = latentShape(request.width(), request.height());
+        float[] encoded = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
+                new Shape(1, shape[0], shape[1], shape[2]),
+                manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
         int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
         if (encoded.length == latentLength) {
             return new EncodedImage(encoded, null);
@@ -303,9 +307,10 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
     }
 
-    private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images,
+    /** One call of a network; {@code work} is the input shape its threads are chosen by ({@link IntraOpThreads}). */
+    private float[] predict(Predictor<NDList, NDList> predictor, Network network, int images, Shape work,
             Function<NDManager, NDArray> input) {
-        List<float[]> outputs = predictAll(predictor, network, images, input);
+        List<float[]> outputs = predictAll(predictor, network, images, work, input);
         if (outputs.size() != 1) {
             throw new GenerationException("the " + network.label() + " gave " + outputs.size() + " outputs, not one");
         }
@@ -313,11 +318,11 @@ public final class DiffusionPipeline implements AutoCloseable {
     }
 
     /** Every output of a network call (a text encoder may give its hidden states and a pooled output). */
-    private List<float[]> predictAll(Predictor<NDList, NDList> predictor, Network network, int images,
+    private List<float[]> predictAll(Predictor<NDList, NDList> predictor, Network network, int images, Shape work,
             Function<NDManager, NDArray> input) {
         try (NDManager manager = predictors.manager().newSubManager()) {
             NDArray array = input.apply(manager);
-            threads.applyFor(Math.toIntExact(array.getShape().get(0)));
+            threads.applyFor(work);
             NDList inputs = new NDList(array);
             long start = System.nanoTime();
             NDList result = predictor.predict(inputs);
@@ -329,7 +334,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             outputs.forEach(output -> ModelOutputs.requireFinite(output, network.label()));
             return outputs;
         } catch (TranslateException e) {
-            throw new GenerationException("the " + network.label() + " failed: " + e.getMessage(), e);
+            throw new GenerationException("the " + network.label() + " failed", e);
         }
     }
 

@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param gatherWait   how long a worker that starts a fresh group waits for more jobs to start with it; later jobs
  *                     still join at any step boundary, so this only helps jobs that arrive together
  * @param parallelFromRows on machines of at most 2 cores, where libtorch runs small calls on one thread, a network
- *                     call of at least this many rows (two per guided image) runs on every core; 0: never
+ *                     call of at least this many rows (two per guided image) runs on every core; rows at latents
+ *                     larger than 16x16 count by their size ({@code IntraOpThreads}); 0: never
  */
 @Validated
 @ConfigurationProperties("diffusion.batching")

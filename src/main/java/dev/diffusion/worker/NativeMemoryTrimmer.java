@@ -4,11 +4,10 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import dev.diffusion.RunsWorkers;
+import dev.diffusion.model.DjlSettings;
+import dev.diffusion.model.NativeRuntime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,12 +45,13 @@ public class NativeMemoryTrimmer implements AutoCloseable {
     }
 
     NativeMemoryTrimmer(Duration interval, MeterRegistry registry) {
+        log.info("libtorch native runtime: {}", DjlSettings.nativeRuntime());
         CLibrary libc = interval.isZero() || interval.isNegative() ? null : glibc();
         if (libc == null) {
             scheduler = null;
             return;
         }
-        if (!jemallocLoaded()) {
+        if (!NativeRuntime.jemallocLoaded()) {
             log.info("native memory comes from glibc's malloc: freed memory goes back to the system every {} s; for a "
                     + "long-running worker preload jemalloc as the Docker image does (README, \"Native memory\")",
                     interval.toSeconds());
@@ -78,15 +78,6 @@ public class NativeMemoryTrimmer implements AutoCloseable {
             log.info("no malloc_trim in this C library; freed native memory stays with the allocator: {}",
                     e.toString());
             return null;
-        }
-    }
-
-    /** Whether jemalloc is mapped into this process (preloaded, as in the Docker image). */
-    static boolean jemallocLoaded() {
-        try {
-            return Files.readString(Path.of("/proc/self/maps")).contains("jemalloc");
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 

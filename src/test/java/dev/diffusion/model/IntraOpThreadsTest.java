@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,10 +15,23 @@ class IntraOpThreadsTest {
     void smallCallsTakeTheFewThreadsAndLargeOnesTheMany() {
         IntraOpThreads threads = new IntraOpThreads(1, 2, 8);
 
-        assertThat(threads.forRows(1)).isEqualTo(1);
-        assertThat(threads.forRows(7)).isEqualTo(1);
-        assertThat(threads.forRows(8)).isEqualTo(2);
-        assertThat(threads.forRows(32)).isEqualTo(2);
+        assertThat(threads.forInput(new Shape(1, 4, 16, 16))).isEqualTo(1);
+        assertThat(threads.forInput(new Shape(7, 4, 16, 16))).isEqualTo(1);
+        assertThat(threads.forInput(new Shape(8, 4, 16, 16))).isEqualTo(2);
+        assertThat(threads.forInput(new Shape(32, 4, 16, 16))).isEqualTo(2);
+        // rows smaller than the bundled model's latent (token ids) count as whole rows
+        assertThat(threads.forInput(new Shape(7, 77))).isEqualTo(1);
+        assertThat(threads.forInput(new Shape(8, 77))).isEqualTo(2);
+    }
+
+    @Test
+    void largerLatentsCountByTheirValues() {
+        IntraOpThreads threads = new IntraOpThreads(1, 2, 4);
+
+        // a 32x32 latent is 4 rows' work of a 16x16 one
+        assertThat(threads.forInput(new Shape(1, 4, 32, 32))).isEqualTo(2);
+        assertThat(threads.forInput(new Shape(1, 4, 24, 24))).isEqualTo(1);
+        assertThat(threads.forInput(new Shape(2, 4, 64, 64))).isEqualTo(2);
     }
 
     @Test
@@ -28,11 +42,11 @@ class IntraOpThreadsTest {
             int before = JniUtils.getNumThreads();
             try {
                 IntraOpThreads threads = new IntraOpThreads(1, 3, 4);
-                threads.applyFor(2);
+                threads.applyFor(new Shape(2, 4, 16, 16));
                 assertThat(JniUtils.getNumThreads()).isEqualTo(1);
-                threads.applyFor(4);
+                threads.applyFor(new Shape(4, 4, 16, 16));
                 assertThat(JniUtils.getNumThreads()).isEqualTo(3);
-                IntraOpThreads.UNCHANGED.applyFor(100);
+                IntraOpThreads.UNCHANGED.applyFor(new Shape(100, 4, 16, 16));
                 assertThat(JniUtils.getNumThreads()).isEqualTo(3);
             } finally {
                 JniUtils.setNumThreads(before);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Real sizes: the service against the plain PyTorch loop on the same TorchScript files, model by model and image
+# size by image size, in one run.
+#
+#   scripts/bench-sizes.sh [MODEL_DIR:PX[,PX...] ...]        (default: src/main/models/shapes:64,128,256)
+#   e.g. scripts/bench-sizes.sh src/main/models/shapes:64,128,256 path/to/sd15:256,512,768
+#
+# For every model the jar is started once with that model as its bundled model (the allocator and threads it
+# chooses itself: README, "Native memory" and "Threads"). For every size (pixels; the latent is PX divided by the
+# model's vae_scale_factor):
+# - the loop (scripts/pytorch_loop.py, Debian's torch) makes $IMAGES images of $STEPS steps one at a time, once per
+#   thread count in $LOOP_THREADS, with glibc's malloc tuned as the service tunes its own (large freed buffers kept:
+#   MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_; a Python loop allocates on the main thread, where that suffices);
+#   the best thread count is kept, and idle OpenMP threads sleep as in the service (OMP_WAIT_POLICY=PASSIVE; on a
+#   shared machine spinning threads made two threads many times slower than one). Its seconds per UNet call (one
+#   step: 2 rows), images/s and peak resident memory;
+# - the service gets the same requests (one image, $STEPS steps, that size, the model's default scheduler and
+#   guidance) from closed-loop clients at each concurrency of $CONCURRENCY (scripts/BatchingLoad.java), after
+#   $WARMUP unmeasured requests at that size: images/s, seconds per UNet call at concurrency 1 (from its
+#   diffusion.model.call metric), and the peak resident memory of the process over the size's cells (VmHWM, reset
+#   before each size).
+# Prints a Markdown table with the service's speed against the loop's. Not a test: figures depend on the machine;
+# results go in BENCHMARKS.md.
+#
+# env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (2), PORT (18088),
+#      JAVA_OPTS, REBUILD=1 (package the jar again), PYTHON (/usr/bin/python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STEPS=${STEPS:-8}
+IMAGES=${IMAGES:-4}   # at least the highest concurrency, so that its clients fill a batch
+CONCURRENCY=${CONCURRENCY:-1 4}
+LOOP_THREADS=${LOOP_THREADS:-1 2}
+WARMUP=${WARMUP:-2}
+PORT=${PORT:-18088}
+PYTHON=${PYTHON:-/usr/bin/python3}
+OUT=target/bench-sizes
+mkdir -p "$OUT"
+source scripts/bench-service.sh
+(($# > 0)) || set -- src/main/models/shapes:64,128,256
+began=$(date -u +%H:%M)
+machine_line
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\")"
+
+# unet_seconds URL: the sum and count of the service's UNet calls so far
+unet_seconds() {
+    curl -sf "$1/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ {
+        if ($1 ~ /_sum/) s += $2; else c += $2 } END { printf "%s %s\n", s + 0, c + 0 }'
+}
+field() { awk -v key="$2" '{ for (i = 2; i <= NF; i++) if ($i == key) print $(i - 1) }' <<<"$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+
+rows=()
+for spec in "$@"; do
+    MODEL_DIR=${spec%%:*}
+    scale=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vae_scale_factor'])" \
+        "$MODEL_DIR/model_index.json")
+    log="$OUT/service-$(basename "$MODEL_DIR").log"
+    start_service "$PORT" "$log"
+    url=http://localhost:$PORT
+    pid=${SERVICES[-1]}
+    echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native runtime: .*' "$log" | head -1)"
+    IFS=, read -ra sizes <<<"${spec#*:}"
+    for px in "${sizes[@]}"; do
+        latent=$((px / scale))
+        # the loop, at each thread count; the best images/s is kept
+        best=""
+        for threads in $LOOP_THREADS; do
+            line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
+                GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
+                --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads")
+            echo "  $px px, loop: $line"
+            if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \
+                    'BEGIN { exit !(a > b) }'; then
+                best=$line
+                best_threads=$threads
+            fi
+        done
+        loop_rate=$(field "$best" images/s)
+        loop_step=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "s" && $(i + 1) == "per") print $(i - 1) }' <<<"$best")
+        loop_rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "resident") print $(i + 1) }' <<<"$best")
+
+        # the service
+        echo 5 >"/proc/$pid/clear_refs"  # resets the peak resident memory (VmHWM)
+        extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS"
+        declare -A service_rate=()
+        service_step=""
+        for c in $CONCURRENCY; do
+            before=$(unet_seconds "$url")
+            WARMUP_REQUESTS=$WARMUP BENCH_EXTRA="$extra" java scripts/BatchingLoad.java "$IMAGES" 1 "$c" "service=$url" \
+                >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
+            after=$(unet_seconds "$url")
+            row=$(grep "^| $c | service |" "$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt")
+            service_rate[$c]=$(cut -d'|' -f4 <<<"$row" | xargs)
+            if [[ $c == 1 ]]; then
+                # the warm-up's calls are in the difference too: they are at the same size
+                service_step=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " ");
+                    printf "%.4f", (y[1] - x[1]) / (y[2] - x[2]) }')
+            fi
+            echo "  $px px, service at concurrency $c: ${service_rate[$c]} images/s"
+        done
+        service_rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+        row="| $(basename "$MODEL_DIR") | $px ($latent×$latent) | $loop_step s ($best_threads thr.) | ${service_step:-–} s"
+        row+=" | $([[ -n $service_step ]] && ratio "$loop_step" "$service_step" || echo –) | $loop_rate"
+        for c in $CONCURRENCY; do
+            row+=" | ${service_rate[$c]} ($(ratio "${service_rate[$c]}" "$loop_rate"))"
+        done
+        row+=" | $loop_rss MB | $service_rss MB |"
+        rows+=("$row")
+        echo "  $row"
+    done
+    stop_services
+    SERVICES=()
+done
+
+echo
+machine_line
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\"), from $began UTC"
+echo
+header="| model | image px (latent) | loop s per step (threads) | service s per step | service speed against the loop | loop images/s"
+rule="| --- | --- | --- | --- | --- | ---"
+for c in $CONCURRENCY; do
+    header+=" | service images/s at c=$c (against the loop)"
+    rule+=" | ---"
+done
+echo "$header | loop peak RSS | service peak RSS |"
+echo "$rule | --- | --- |"
+printf '%s\n' "${rows[@]}"

@@ -1,0 +1,94 @@
+package dev.diffusion.model;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Settings of libtorch's native runtime that it reads once, when it loads, so they are made at start before DJL
+ * loads it. Explicit settings win: a variable already in the environment (for glibc's malloc, any
+ * {@code GLIBC_TUNABLES}) is left as it is, and where the C library lacks a call (musl, macOS) nothing changes.
+ *
+ * <ul>
+ * <li>OpenMP threads that wait for work sleep instead of spinning ({@code OMP_WAIT_POLICY=PASSIVE}). Small calls run
+ * on one thread and never wait; a large call on two cores spun its second thread away whenever another process
+ * wanted a core: a 2-row call at a 32x32 latent took 6.3 s instead of 0.07 s on a busy machine (BENCHMARKS.md).</li>
+ * <li>Memory. A UNet call at a large latent allocates buffers of tens to hundreds of MB (attention scores) and frees
+ * them at once; with glibc's defaults every call faults them in again. libtorch places buffers of 2 MB and more on
+ * transparent huge pages ({@code THP_MEM_ALLOC_ENABLE}), one fault per 2 MB instead of per 4 KB; and under glibc's
+ * malloc (not when jemalloc is preloaded) the thresholds under which glibc maps buffers separately and gives the top
+ * of its heap back go up to 1 GiB ({@code mallopt}, as {@code MALLOC_MMAP_THRESHOLD_}/{@code MALLOC_TRIM_THRESHOLD_}
+ * would), so that freed buffers are reused. glibc serves threads other than the main one from arenas of at most
+ * 64 MB, so larger buffers are still mapped anew on every call: jemalloc (README, "Native memory") keeps them.</li>
+ * </ul>
+ */
+public final class NativeRuntime {
+
+    static final String HUGE_PAGES = "THP_MEM_ALLOC_ENABLE";
+    static final String WAIT_POLICY = "OMP_WAIT_POLICY";
+    private static final int M_TRIM_THRESHOLD = -1;
+    private static final int M_MMAP_THRESHOLD = -3;
+    private static final int KEEP_UP_TO = 1 << 30;
+
+    /** The C library calls this needs. */
+    interface CLibrary extends Library {
+        int mallopt(int param, int value);
+
+        int setenv(String name, String value, int overwrite);
+    }
+
+    private NativeRuntime() {
+    }
+
+    /** Applies the settings; returns what was done, for the start-up log. */
+    static String configure() {
+        CLibrary libc;
+        try {
+            libc = Native.load(Platform.C_LIBRARY_NAME, CLibrary.class);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "left as it is (" + e.getMessage() + ")";
+        }
+        List<String> done = new ArrayList<>();
+        try {
+            if (setIfAbsent(libc, WAIT_POLICY, "PASSIVE")) {
+                done.add("idle OpenMP threads sleep");
+            }
+            if (setIfAbsent(libc, HUGE_PAGES, "1")) {
+                done.add("libtorch buffers of 2 MB and more on transparent huge pages");
+            }
+            if (jemallocLoaded()) {
+                done.add("jemalloc serves malloc");
+            } else if (!glibcMallocSetByHand() && libc.mallopt(M_MMAP_THRESHOLD, KEEP_UP_TO) == 1
+                    && libc.mallopt(M_TRIM_THRESHOLD, KEEP_UP_TO) == 1) {
+                done.add("glibc's malloc keeps freed buffers up to 1 GiB, but maps larger ones anew on every call of a "
+                        + "large latent: preload jemalloc for those (README, \"Native memory\")");
+            }
+        } catch (UnsatisfiedLinkError e) {
+            done.add("no " + e.getMessage() + " in this C library");
+        }
+        return done.isEmpty() ? "left as it is" : String.join("; ", done);
+    }
+
+    private static boolean setIfAbsent(CLibrary libc, String name, String value) {
+        return System.getenv(name) == null && libc.setenv(name, value, 0) == 0;
+    }
+
+    private static boolean glibcMallocSetByHand() {
+        return System.getenv("GLIBC_TUNABLES") != null || System.getenv("MALLOC_MMAP_THRESHOLD_") != null
+                || System.getenv("MALLOC_TRIM_THRESHOLD_") != null;
+    }
+
+    /** Whether jemalloc is mapped into this process (preloaded, as in the Docker image). */
+    public static boolean jemallocLoaded() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps")).contains("jemalloc");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}
