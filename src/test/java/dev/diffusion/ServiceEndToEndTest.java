@@ -180,6 +180,11 @@ class ServiceEndToEndTest {
         assertThat(metrics).as("no API keys here: the API is open, and says so")
                 .containsPattern("diffusion_security_open(\\{[^}]*\\})? 1.0");
         assertThat(metrics).doesNotContain("metrics\"");  // tags never carry prompts
+        JsonNode allowed = json(send("GET", "/models", null, null)).get(0).get("allowed_sizes");
+        assertThat(allowed.get("measured_on").asString()).as("the worker measured the model at warm-up")
+                .isEqualTo("cpu()");
+        assertThat(allowed.get("max_square").asInt()).as("at least the model's own size").isGreaterThanOrEqualTo(64);
+        assertThat(allowed.get("max_native_memory").asLong()).isPositive();
         JsonNode docs = json(send("GET", "/v3/api-docs", null, null));
         assertThat(docs.get("paths").has("/generate")).isTrue();
         assertThat(docs.get("paths").has("/jobs/{id}/events")).isTrue();

@@ -41,6 +41,9 @@ class UploadBudgetTest {
             assertThat(second.text()).contains("Retry-After");
             assertThat(second.body()).contains("too many large requests");
 
+            RawHttp.Answer get = RawHttp.send(port, "GET /models HTTP/1.1\r\nHost: localhost\r\nConnection: close",
+                    new byte[0], Duration.ofSeconds(10));
+            assertThat(get.status()).as("requests without a body are not held back").isEqualTo(200);
             RawHttp.Answer small = RawHttp.send(port, "POST /generate HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 2", "{}".getBytes(), Duration.ofSeconds(10));
             assertThat(small.status()).as("small bodies are not held back").isEqualTo(400);

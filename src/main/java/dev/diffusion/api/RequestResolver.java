@@ -1,7 +1,10 @@
 package dev.diffusion.api;
 
 import dev.diffusion.ServesApi;
+import dev.diffusion.catalog.Admission;
+import dev.diffusion.catalog.MeasuredCosts;
 import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelCostBook;
 import dev.diffusion.catalog.ModelInfo;
 import dev.diffusion.catalog.SchedulerCatalog;
 import dev.diffusion.image.ImageDecoder;
@@ -31,13 +34,15 @@ public class RequestResolver {
     private static final long RANDOM_SEED_BOUND = 1L << 53;
 
     private final ModelCatalog catalog;
+    private final ModelCostBook costs;
     private final LimitsProperties limits;
     private final SecureRandom random = new SecureRandom();
     /** Init images being decoded at once, by their pixels' memory. */
     private final ByteBudget decoding;
 
-    public RequestResolver(ModelCatalog catalog, LimitsProperties limits) {
+    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits) {
         this.catalog = catalog;
+        this.costs = costs;
         this.limits = limits;
         this.decoding = new ByteBudget(limits.maxDecodingBytes().toBytes());
     }
@@ -88,6 +93,9 @@ public class RequestResolver {
         }
         double strength = orDefault(r.strength(), 0.8);
         checkRange(errors, "strength", strength, 0, 1);
+        if (errors.isEmpty()) {
+            admit(errors, model, new Admission.Load(width, height, numImages, steps, scheduler, guidance > 1));
+        }
         GenerationSpec.InitImage initImage = null;
         if (r.initImage() != null) {
             if (!model.imageToImage()) {
@@ -151,6 +159,24 @@ public class RequestResolver {
         } finally {
             decoding.giveBack(bytes);
         }
+    }
+
+    /**
+     * Refuses a job that a worker could not run within its budget, by the model's measured costs. Before any worker
+     * has measured the model, only sizes up to its own are taken (503 for larger ones until then).
+     */
+    private void admit(List<FieldError> errors, ModelInfo model, Admission.Load load) {
+        Optional<MeasuredCosts> measured = costs.find(model.name());
+        if (measured.isEmpty()) {
+            if ((long) load.width() * load.height() > (long) model.sampleSize() * model.sampleSize()) {
+                throw new ServiceBusyException("no worker has measured the costs of model " + model.name()
+                        + " yet, so sizes above its own " + model.sampleSize() + "×" + model.sampleSize()
+                        + " are not taken until one has; try again shortly");
+            }
+            return;
+        }
+        Admission.refusal(model, measured.get(), load).ifPresent(reason -> errors.add(new FieldError(
+                load.width() >= load.height() ? "width" : "height", reason)));
     }
 
     ByteBudget decodingBudget() {

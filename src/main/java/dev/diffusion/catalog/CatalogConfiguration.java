@@ -1,5 +1,6 @@
 package dev.diffusion.catalog;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -10,5 +11,12 @@ public class CatalogConfiguration {
     @Bean
     FolderModelCatalog modelCatalog(ModelsProperties models) {
         return new FolderModelCatalog(models);
+    }
+
+    /** With the in-memory backend, API and workers are one process: the costs stay in it. */
+    @Bean
+    @ConditionalOnProperty(name = "diffusion.queue.backend", havingValue = "memory", matchIfMissing = true)
+    ModelCostBook modelCostBook() {
+        return new InMemoryModelCostBook();
     }
 }

@@ -49,8 +49,8 @@ public class FolderModelCatalog implements ModelCatalog {
         }
         ModelIndex index = folder.index();
         models.add(new ModelInfo(folder.name(), index.sampleSize(), UNET_MULTIPLE * index.vaeScaleFactor(),
-                index.defaultSteps(), index.defaultGuidanceScale(), index.defaultScheduler(),
-                folder.hasVaeEncoder()));
+                index.vaeScaleFactor(), index.defaultSteps(), index.defaultGuidanceScale(), index.defaultScheduler(),
+                folder.hasVaeEncoder(), index.takesGuidanceEmbedding()));
     }
 
     public List<ModelFolder> folders() {

@@ -37,6 +37,11 @@ public final class SchedulerCatalog {
         return TAKING_ETA.stream().sorted().toList();
     }
 
+    /** UNet calls one step takes: two for Heun's second-order steps, one for the others. */
+    public static int unetCallsPerStep(String name) {
+        return name.startsWith("heun") ? 2 : 1;
+    }
+
     /** AUTOMATIC1111's sampler label, such as "DPM++ 2M Karras" for {@code dpmpp_2m_karras}. */
     public static String a1111Label(String name) {
         boolean karras = name.endsWith(KARRAS_SUFFIX);

@@ -45,9 +45,10 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                     ErrorKind.INVALID_REQUEST);
             return;
         }
-        // a body of unknown length may grow to the limit, so it takes the limit from the budget
+        // a body of unknown length (chunked) may grow to the limit, so it takes the limit from the budget
         long length = request.getContentLengthLong();
-        long reserved = length >= 0 && length < SMALL_BODY ? 0 : Math.min(maxBytes, length < 0 ? maxBytes : length);
+        boolean chunked = length < 0 && "chunked".equalsIgnoreCase(request.getHeader("Transfer-Encoding"));
+        long reserved = chunked ? maxBytes : length >= SMALL_BODY ? length : 0;
         if (reserved > 0 && !inFlight.tryTake(reserved)) {
             response.setHeader("Connection", "close");
             response.setHeader("Retry-After", ApiExceptionHandler.RETRY_AFTER_SECONDS);

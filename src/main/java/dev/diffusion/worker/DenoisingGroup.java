@@ -15,8 +15,8 @@ import java.util.Objects;
 /**
  * The jobs that share a worker's UNet calls: all of one model and one image size. {@link #step} advances every
  * image of every member with ONE call, each at its own timestep with its own text rows, guidance, scheduler and seed;
- * {@link #decode} turns the images wanted after a step into pixels with one VAE call. It drives the engine only: what
- * the outcome means for each job is the batcher's to say.
+ * {@link #decode} turns the images wanted after a step into pixels with as few VAE calls as memory allows. It drives
+ * the engine only: what the outcome means for each job is the batcher's to say.
  */
 final class DenoisingGroup {
 
@@ -88,34 +88,58 @@ final class DenoisingGroup {
     }
 
     /**
-     * Decodes the wanted images of several members in one VAE call. If that call fails, each member is decoded alone,
-     * so that only the member at fault fails.
+     * Decodes the wanted images of several members, as few VAE calls as {@code maxImagesPerCall} (what the worker's
+     * memory allows) lets it: one for all of them when they fit. If a call fails, each of its members is decoded
+     * alone, so that only the member at fault fails.
      */
-    Decoded decode(Map<Member, List<ImageSampling>> wanted) {
-        Map<Member, List<GeneratedImage>> decoded = new LinkedHashMap<>();
-        Map<Member, RuntimeException> failures = new LinkedHashMap<>();
-        if (wanted.isEmpty()) {
-            return new Decoded(decoded, failures);
-        }
-        DiffusionPipeline pipeline = members.get(0).pipeline();
-        GenerationSpec size = members.get(0).job().spec();
-        try {
-            List<GeneratedImage> all = pipeline.decode(wanted.values().stream().flatMap(List::stream).toList(),
-                    size.width(), size.height());
-            int next = 0;
-            for (Map.Entry<Member, List<ImageSampling>> entry : wanted.entrySet()) {
-                decoded.put(entry.getKey(), all.subList(next, next + entry.getValue().size()));
-                next += entry.getValue().size();
+    Decoded decode(Map<Member, List<ImageSampling>> wanted, int maxImagesPerCall) {
+        Decoded decoded = new Decoded(new LinkedHashMap<>(), new LinkedHashMap<>());
+        List<Member> together = new ArrayList<>();
+        int images = 0;
+        for (Map.Entry<Member, List<ImageSampling>> entry : wanted.entrySet()) {
+            if (!together.isEmpty() && images + entry.getValue().size() > maxImagesPerCall) {
+                decodeTogether(together, wanted, maxImagesPerCall, decoded);
+                together.clear();
+                images = 0;
             }
-        } catch (RuntimeException batchFailure) {
-            for (Map.Entry<Member, List<ImageSampling>> entry : wanted.entrySet()) {
+            together.add(entry.getKey());
+            images += entry.getValue().size();
+        }
+        if (!together.isEmpty()) {
+            decodeTogether(together, wanted, maxImagesPerCall, decoded);
+        }
+        return decoded;
+    }
+
+    private void decodeTogether(List<Member> together, Map<Member, List<ImageSampling>> wanted, int maxImagesPerCall,
+            Decoded into) {
+        try {
+            List<GeneratedImage> all = decodeInCalls(together.stream().flatMap(m -> wanted.get(m).stream()).toList(),
+                    maxImagesPerCall);
+            int next = 0;
+            for (Member member : together) {
+                into.images().put(member, all.subList(next, next + wanted.get(member).size()));
+                next += wanted.get(member).size();
+            }
+        } catch (RuntimeException failure) {
+            for (Member member : together) {
                 try {
-                    decoded.put(entry.getKey(), pipeline.decode(entry.getValue(), size.width(), size.height()));
+                    into.images().put(member, decodeInCalls(wanted.get(member), maxImagesPerCall));
                 } catch (RuntimeException e) {
-                    failures.put(entry.getKey(), e);
+                    into.failures().put(member, e);
                 }
             }
         }
-        return new Decoded(decoded, failures);
+    }
+
+    private List<GeneratedImage> decodeInCalls(List<ImageSampling> images, int maxImagesPerCall) {
+        DiffusionPipeline pipeline = members.get(0).pipeline();
+        GenerationSpec size = members.get(0).job().spec();
+        List<GeneratedImage> out = new ArrayList<>(images.size());
+        for (int from = 0; from < images.size(); from += maxImagesPerCall) {
+            out.addAll(pipeline.decode(images.subList(from, Math.min(images.size(), from + maxImagesPerCall)),
+                    size.width(), size.height()));
+        }
+        return out;
     }
 }

@@ -28,6 +28,7 @@ final class StepBatcher {
     private static final Logger log = LoggerFactory.getLogger(StepBatcher.class);
 
     private final Map<String, DiffusionPipeline> pipelines;
+    private final Map<String, CallBudget> budgets;
     private final JobLeases jobs;
     private final EngineRequests engineRequests;
     private final int maxBatchSize;
@@ -37,9 +38,12 @@ final class StepBatcher {
     private final BooleanSupplier aborting;
     private final DenoisingGroup group = new DenoisingGroup();
 
-    StepBatcher(Map<String, DiffusionPipeline> pipelines, JobLeases jobs, EngineRequests engineRequests,
-            int maxBatchSize, int previewEvery, Duration jobTimeout, Clock clock, BooleanSupplier aborting) {
+    /** @param budgets per model, what its calls may take on this worker; a model without one is not bounded here */
+    StepBatcher(Map<String, DiffusionPipeline> pipelines, Map<String, CallBudget> budgets, JobLeases jobs,
+            EngineRequests engineRequests, int maxBatchSize, int previewEvery, Duration jobTimeout, Clock clock,
+            BooleanSupplier aborting) {
         this.pipelines = pipelines;
+        this.budgets = budgets;
         this.jobs = jobs;
         this.engineRequests = engineRequests;
         this.maxBatchSize = maxBatchSize;
@@ -57,8 +61,20 @@ final class StepBatcher {
         return group.size() < maxBatchSize;
     }
 
+    /**
+     * Whether the job may join the group: same model and size, and the group's UNet call with its rows added stays
+     * within the worker's memory budget for the model.
+     */
     boolean fits(GenerationSpec spec) {
-        return group.fits(spec);
+        if (!group.fits(spec)) {
+            return false;
+        }
+        CallBudget budget = budgets.get(spec.model());
+        if (budget == null || group.isEmpty()) {
+            return true;
+        }
+        int rows = budget.rows(spec) + group.members().stream().mapToInt(m -> budget.rows(m.job().spec())).sum();
+        return budget.unetFits(rows, budget.area(spec));
     }
 
     /**
@@ -70,6 +86,13 @@ final class StepBatcher {
             DiffusionPipeline pipeline = pipelines.get(job.spec().model());
             if (pipeline == null) {
                 throw new IllegalArgumentException("model " + job.spec().model() + " is not served by this worker");
+            }
+            CallBudget budget = budgets.get(job.spec().model());
+            if (budget != null && !budget.unetFits(budget.rows(job.spec()), budget.area(job.spec()))) {
+                // admitted by an API instance that read another worker's costs: this one cannot run it
+                throw new IllegalArgumentException("the job needs more native memory for one UNet call than this "
+                        + "worker may spend (diffusion.limits.max-native-memory); ask for a smaller size or fewer "
+                        + "images");
             }
             List<ImageSampling> images = pipeline.prepare(engineRequests.of(job.spec()));
             group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout)));
@@ -99,7 +122,9 @@ final class StepBatcher {
                 wanted.put(member, member.images().subList(0, 1));
             }
         }
-        DenoisingGroup.Decoded decoded = group.decode(wanted);
+        CallBudget budget = budgets.get(group.members().get(0).job().spec().model());
+        DenoisingGroup.Decoded decoded = group.decode(wanted, budget == null ? Integer.MAX_VALUE
+                : budget.maxDecodeImages(budget.area(group.members().get(0).job().spec())));
         decoded.failures().forEach(this::fail);
         for (Member member : group.members()) {
             List<GeneratedImage> pixels = decoded.images().get(member);

@@ -1,13 +1,17 @@
 package dev.diffusion.worker;
 
 import ai.djl.Device;
+import dev.diffusion.catalog.CostLimitsProperties;
 import dev.diffusion.catalog.FolderModelCatalog;
+import dev.diffusion.catalog.MeasuredCosts;
+import dev.diffusion.catalog.ModelCostBook;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobLeases;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.model.Devices;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
 import dev.diffusion.pipeline.DiffusionPipeline;
@@ -35,12 +39,17 @@ public class WorkerPool implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
+    /** A UNet call that takes longer than this ends the cost probe's growing sizes. */
+    private static final double MAX_PROBE_CALL_SECONDS = 0.5;
+
     private final FolderModelCatalog catalog;
     private final JobLeases jobs;
+    private final ModelCostBook costBook;
     private final EngineRequests engineRequests;
     private final WorkerProperties settings;
     private final BatchingProperties batching;
     private final JobsProperties jobSettings;
+    private final CostLimitsProperties costLimits;
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final AtomicInteger busy = new AtomicInteger();
@@ -50,14 +59,21 @@ public class WorkerPool implements SmartLifecycle {
     private volatile boolean stopping;
     private volatile boolean aborting;
 
-    public WorkerPool(FolderModelCatalog catalog, JobLeases jobs, EngineRequests engineRequests, WorkerProperties settings,
-            BatchingProperties batching, JobsProperties jobSettings, MeterRegistry registry, Clock clock) {
+    /** The settings a pool works by. */
+    record Settings(WorkerProperties workers, BatchingProperties batching, JobsProperties jobs,
+            CostLimitsProperties costLimits) {
+    }
+
+    public WorkerPool(FolderModelCatalog catalog, JobLeases jobs, ModelCostBook costBook,
+            EngineRequests engineRequests, Settings settings, MeterRegistry registry, Clock clock) {
         this.catalog = catalog;
         this.jobs = jobs;
+        this.costBook = costBook;
         this.engineRequests = engineRequests;
-        this.settings = settings;
-        this.batching = batching;
-        this.jobSettings = jobSettings;
+        this.settings = settings.workers();
+        this.batching = settings.batching();
+        this.jobSettings = settings.jobs();
+        this.costLimits = settings.costLimits();
         this.clock = clock;
         this.metrics = new WorkerMetrics(registry, busy);
     }
@@ -69,8 +85,11 @@ public class WorkerPool implements SmartLifecycle {
         aborting = false;
         threads.clear();
         jobs.acceptNewJobs();
-        for (Device device : Devices.resolve(settings.devices())) {
+        List<Device> devices = Devices.resolve(settings.devices());
+        long budgetBytes = costLimits.budgetBytes(devices.size());
+        for (Device device : devices) {
             Map<String, DiffusionPipeline> pipelines = new LinkedHashMap<>();
+            Map<String, CallBudget> budgets = new LinkedHashMap<>();
             for (ModelFolder folder : catalog.folders()) {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
@@ -79,12 +98,17 @@ public class WorkerPool implements SmartLifecycle {
                         IntraOpThreads.forMachine(batching.parallelFromRows()));
                 resources.add(pipeline);
                 warmUp(pipeline);
+                ModelCosts costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu())
+                        .measure();
+                costBook.record(folder.name(), new MeasuredCosts(costs, budgetBytes,
+                        costLimits.maxJobTime().toMillis() / 1000.0, device.toString()));
+                budgets.put(folder.name(), new CallBudget(folder.index(), costs, budgetBytes));
                 pipelines.put(folder.name(), pipeline);
-                log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+                log.info("model {} loaded, warmed and measured on {} in {} ms: {}", folder.name(), device,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
             }
-            StepBatcher batcher = new StepBatcher(pipelines, jobs, engineRequests, batching.maxBatchSize(), settings.previewEvery(),
-                    jobSettings.timeout(), clock, () -> aborting);
+            StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
+                    settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
                     busy::incrementAndGet, busy::decrementAndGet);
             Thread thread = new Thread(worker, "worker-" + device);

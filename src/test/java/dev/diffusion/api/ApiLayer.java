@@ -4,6 +4,7 @@ import dev.diffusion.api.generate.EventStreamsProperties;
 import dev.diffusion.api.generate.JobEventStreams;
 import dev.diffusion.api.openai.OpenAiErrorHandler;
 import dev.diffusion.api.openai.OpenAiErrorShape;
+import dev.diffusion.catalog.InMemoryModelCostBook;
 import dev.diffusion.jobs.JobsConfiguration;
 import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.jobs.QueueProperties;
@@ -27,7 +28,7 @@ import org.springframework.context.annotation.Import;
 @Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
         OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class, BodySizeLimitFilter.class,
         MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class,
-        SecurityConfiguration.class})
+        SecurityConfiguration.class, InMemoryModelCostBook.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
         EventStreamsProperties.class, SecurityProperties.class})
 final class ApiLayer {

@@ -1,6 +1,7 @@
 package dev.diffusion.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
@@ -15,10 +16,14 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.diffusion.api.generate.GenerationController;
 import dev.diffusion.api.models.CatalogController;
+import dev.diffusion.catalog.MeasuredCosts;
 import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelCostBook;
 import dev.diffusion.catalog.ModelInfo;
 import dev.diffusion.jobs.JobLeases;
 import dev.diffusion.jobs.JobService;
+import dev.diffusion.model.CallCost;
+import dev.diffusion.model.ModelCosts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
@@ -61,7 +66,7 @@ class GenerationControllerTest {
 
         @Bean
         ModelCatalog catalog() {
-            ModelInfo shapes = new ModelInfo("shapes", 64, 32, 20, 5.0, "ddim", true);
+            ModelInfo shapes = new ModelInfo("shapes", 64, 32, 4, 20, 5.0, "ddim", true, false);
             return new ModelCatalog() {
                 @Override
                 public List<ModelInfo> models() {
@@ -92,6 +97,9 @@ class GenerationControllerTest {
 
     @Autowired
     RequestResolver resolver;
+
+    @Autowired
+    ModelCostBook costBook;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -229,6 +237,48 @@ class GenerationControllerTest {
         drainQueue();
     }
 
+    /**
+     * Jobs are admitted by what the model's calls cost on a worker: before any worker measured it, sizes up to the
+     * model's own; then whatever fits the worker's memory and time budget, the refusal naming the limit and the
+     * largest size allowed, and GET /models showing it.
+     */
+    @Test
+    void jobsAreAdmittedByTheModelsMeasuredCosts() throws Exception {
+        generate("{\"prompt\": \"x\", \"width\": 96, \"height\": 96}")
+                .andExpect(status().isServiceUnavailable())
+                .andExpect(jsonPath("$.detail").value(containsString("no worker has measured")));
+        mvc.perform(get("/models")).andExpect(jsonPath("$[0].allowed_sizes").value(nullValue()));
+
+        // a megabyte per row of a 16×16 latent (a 64×64 image), 4 MB a call: four rows, two guided images, fit
+        ModelCosts costs = new ModelCosts(new CallCost(0, 1e6 / 256, 0), new CallCost(0, 1e-6, 0),
+                new CallCost(0, 0, 0), new CallCost(0, 0, 0));
+        costBook.record("shapes", new MeasuredCosts(costs, 4_000_000L, 60, "cpu()"));
+
+        generate("{\"prompt\": \"x\", \"width\": 96, \"height\": 96}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("width"))
+                .andExpect(jsonPath("$.errors[0].message").value(allOf(containsString("max-native-memory"),
+                        containsString("allows at most 64×64"))));
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64}").andExpect(status().isAccepted());
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64, \"num_images\": 3}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].message").value(containsString(
+                        "allows at most 32×32 pixels (2048 in all, any shape) with 3 images and 20 steps")));
+        mvc.perform(get("/models"))
+                .andExpect(jsonPath("$[0].allowed_sizes.max_square").value(64))
+                .andExpect(jsonPath("$[0].allowed_sizes.max_pixels").value(8192))
+                .andExpect(jsonPath("$[0].allowed_sizes.measured_on").value("cpu()"));
+
+        costBook.record("shapes", new MeasuredCosts(new ModelCosts(new CallCost(0, 0, 0), new CallCost(0, 0.01, 0),
+                new CallCost(0, 0, 0), new CallCost(0, 0, 0)), 1L << 40, 60, "cpu()"));
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64, \"steps\": 100}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].message").value(containsString("max-job-time")));
+        drainQueue();
+        costBook.record("shapes", new MeasuredCosts(new ModelCosts(new CallCost(0, 0, 0), new CallCost(0, 0, 0),
+                new CallCost(0, 0, 0), new CallCost(0, 0, 0)), 1L << 40, 1e9, "cpu()"));
+    }
+
     /** Decodes running at once share a budget: with it all taken, an upload waits for none and is told to retry. */
     @Test
     void initImagesAreNotDecodedBeyondTheBudgetOfDecodesAtOnce() throws Exception {
@@ -244,6 +294,10 @@ class GenerationControllerTest {
         }
         initImage(png(16, 16, false)).andExpect(status().isAccepted());
         drainQueue();
+    }
+
+    private ResultActions generate(String body) throws Exception {
+        return mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).content(body));
     }
 
     private ResultActions initImage(byte[] png) throws Exception {

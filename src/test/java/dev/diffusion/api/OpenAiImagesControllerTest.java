@@ -66,8 +66,8 @@ class OpenAiImagesControllerTest {
 
         @Bean
         ModelCatalog catalog() {
-            ModelInfo shapes = new ModelInfo("shapes", 64, 32, 20, 5.0, "ddim", true);
-            ModelInfo wide = new ModelInfo("wide", 128, 64, 10, 7.0, "euler", false);
+            ModelInfo shapes = new ModelInfo("shapes", 64, 32, 4, 20, 5.0, "ddim", true, false);
+            ModelInfo wide = new ModelInfo("wide", 128, 64, 8, 10, 7.0, "euler", false, false);
             return new ModelCatalog() {
                 @Override
                 public List<ModelInfo> models() {

@@ -17,8 +17,10 @@ import dev.diffusion.jobs.JobQueue;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.jobs.LocalJobEvents;
+import dev.diffusion.model.CallCost;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.ModelCallListener.Network;
@@ -55,6 +57,8 @@ class StepBatcherTest {
     /** Images per UNet call, in call order. */
     private static final List<Integer> unetCalls = Collections.synchronizedList(new ArrayList<>());
     private static final AtomicInteger decodedImages = new AtomicInteger();
+    /** Images per decoder call, in call order. */
+    private static final List<Integer> decodeCalls = Collections.synchronizedList(new ArrayList<>());
 
     private final SettableClock clock = new SettableClock();
     private final AtomicBoolean aborting = new AtomicBoolean();
@@ -75,6 +79,7 @@ class StepBatcherTest {
                 unetCalls.add(images);
             } else if (network == Network.VAE_DECODER) {
                 decodedImages.addAndGet(images);
+                decodeCalls.add(images);
             }
         }, new IntraOpThreads(1, 2, 8));
     }
@@ -91,6 +96,7 @@ class StepBatcherTest {
         jobs = newJobService();
         unetCalls.clear();
         decodedImages.set(0);
+        decodeCalls.clear();
     }
 
     private Sides newJobService() {
@@ -104,8 +110,23 @@ class StepBatcherTest {
     }
 
     private StepBatcher batcher(Sides service, int maxBatchSize) {
-        return new StepBatcher(Map.of(MODEL, pipeline), service.leases(), new EngineRequests(1 << 24), maxBatchSize,
-                2, Duration.ofSeconds(10), clock, aborting::get);
+        return batcher(service, maxBatchSize, Map.of());
+    }
+
+    private StepBatcher batcher(Sides service, int maxBatchSize, Map<String, CallBudget> budgets) {
+        return new StepBatcher(Map.of(MODEL, pipeline), budgets, service.leases(), new EngineRequests(1 << 24),
+                maxBatchSize, 2, Duration.ofSeconds(10), clock, aborting::get);
+    }
+
+    /**
+     * A budget in which one UNet call of the test model's 64×64 images (a 16×16 latent) may hold {@code rows} rows
+     * and one decoder call {@code images} images: each costs a megabyte a row or image.
+     */
+    private static Map<String, CallBudget> budgetOf(int rows, int images) {
+        double perRow = 1e6 / (16 * 16);
+        ModelCosts costs = new ModelCosts(new CallCost(0, perRow, 0), new CallCost(0, 0, 0),
+                new CallCost(0, perRow * rows / images, 0), new CallCost(0, 0, 0));
+        return Map.of(MODEL, new CallBudget(pipeline.index(), costs, (long) (rows * 1e6)));
     }
 
     private static GenerationSpec request(String prompt, String scheduler, long seed, int steps, double guidance,
@@ -289,6 +310,39 @@ class StepBatcherTest {
         assertThat(job(aborted).error().title()).isEqualTo("Service shutting down");
         assertThat(batcher.isEmpty()).isTrue();
         assertThat(unetCalls).as("an ended job leaves before the next call").containsExactly(3, 2, 1);
+    }
+
+    @Test
+    void noCallIsBuiltBeyondTheWorkersMemoryBudget() throws Exception {
+        // four rows a UNet call (two guided images), two images a decoder call
+        StepBatcher batcher = batcher(jobs, 8, budgetOf(4, 2));
+        String first = submit(jobs, request("a red circle", "ddim", 1, 3, 5.0, 1));
+        String second = submit(jobs, request("a blue square", "ddim", 2, 3, 5.0, 1));
+        String third = submit(jobs, request("a green triangle", "ddim", 3, 3, 5.0, 2));
+        String tooLarge = submit(jobs, request("three guided images", "ddim", 4, 3, 5.0, 3));
+        while (batcher.hasRoom()) {
+            Optional<Job> next = jobs.leases().takeNextIf(batcher::fits);
+            if (next.isEmpty()) {
+                break;
+            }
+            batcher.admit(next.get());
+        }
+        assertThat(job(third).status()).as("four more rows do not fit beside four").isEqualTo(JobStatus.QUEUED);
+        drain(batcher);
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
+        drain(batcher);
+
+        assertThat(unetCalls).as("images of each call: two jobs of one image, then the two-image job alone")
+                .containsExactly(2, 2, 2, 2, 2, 2);
+        assertThat(decodeCalls).as("previews and finished images two at a time").allMatch(images -> images <= 2);
+        for (String id : List.of(first, second, third)) {
+            assertThat(job(id).status()).isEqualTo(JobStatus.SUCCEEDED);
+        }
+        assertThat(job(third).images()).hasSize(2);
+        batcher.admit(jobs.leases().takeNext(Duration.ZERO).orElseThrow());
+        Job refused = job(tooLarge);
+        assertThat(refused.status()).as("six rows do not fit even alone").isEqualTo(JobStatus.FAILED);
+        assertThat(refused.error().detail()).contains("max-native-memory");
     }
 
     @Test

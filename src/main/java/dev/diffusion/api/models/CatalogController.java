@@ -1,9 +1,13 @@
 package dev.diffusion.api.models;
 
 import dev.diffusion.ServesApi;
+import dev.diffusion.catalog.Admission;
+import dev.diffusion.catalog.MeasuredCosts;
 import dev.diffusion.catalog.ModelCatalog;
+import dev.diffusion.catalog.ModelCostBook;
 import dev.diffusion.catalog.ModelInfo;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.MediaType;
@@ -19,21 +23,36 @@ import tools.jackson.databind.annotation.JsonNaming;
 public class CatalogController {
 
     private final ModelCatalog catalog;
+    private final ModelCostBook costs;
 
-    public CatalogController(ModelCatalog catalog) {
+    public CatalogController(ModelCatalog catalog, ModelCostBook costs) {
         this.catalog = catalog;
+        this.costs = costs;
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record ModelView(String name, boolean isDefault, int sampleSize, int sizeMultiple, int defaultSteps,
-            double defaultGuidanceScale, String defaultScheduler, boolean imageToImage) {
+            double defaultGuidanceScale, String defaultScheduler, boolean imageToImage,
+            @Schema(description = "The sizes a job of one image at the model's defaults may have; null until a "
+                    + "worker has measured the model") AllowedSizes allowedSizes) {
+    }
+
+    /**
+     * What a worker can do with the model within its budget, for one image at the model's default steps, guidance
+     * and scheduler: any width × height up to {@code maxPixels} (multiples of {@code sizeMultiple}), such as
+     * {@code maxSquare} × {@code maxSquare}. More images or steps allow less.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record AllowedSizes(long maxPixels, int maxSquare, long maxNativeMemory, double maxJobSeconds,
+            String measuredOn) {
     }
 
     @GetMapping(path = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "The served models and their defaults")
     public List<ModelView> models() {
         String defaultName = catalog.defaultModel().name();
-        return catalog.models().stream().map(m -> view(m, m.name().equals(defaultName))).toList();
+        return catalog.models().stream().map(m -> view(m, m.name().equals(defaultName),
+                costs.find(m.name()).map(measured -> allowedSizes(m, measured)).orElse(null))).toList();
     }
 
     @GetMapping(path = "/schedulers", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -42,8 +61,15 @@ public class CatalogController {
         return catalog.schedulers();
     }
 
-    private static ModelView view(ModelInfo m, boolean isDefault) {
+    private static ModelView view(ModelInfo m, boolean isDefault, AllowedSizes allowed) {
         return new ModelView(m.name(), isDefault, m.sampleSize(), m.sizeMultiple(), m.defaultSteps(),
-                m.defaultGuidanceScale(), m.defaultScheduler(), m.imageToImage());
+                m.defaultGuidanceScale(), m.defaultScheduler(), m.imageToImage(), allowed);
+    }
+
+    private static AllowedSizes allowedSizes(ModelInfo m, MeasuredCosts measured) {
+        Admission.Load oneImage = new Admission.Load(m.sampleSize(), m.sampleSize(), 1, m.defaultSteps(),
+                m.defaultScheduler(), m.defaultGuidanceScale() > 1);
+        return new AllowedSizes(Admission.maxPixels(m, measured, oneImage), Admission.largestSquare(m, measured,
+                oneImage), measured.budgetBytes(), measured.maxJobSeconds(), measured.device());
     }
 }

@@ -53,6 +53,11 @@ public class RedisJobsConfiguration {
         return new RedisCancelRequests(redis, settings);
     }
 
+    @Bean
+    RedisModelCostBook modelCostBook(StringRedisTemplate redis, RedisQueueProperties settings) {
+        return new RedisModelCostBook(redis, settings);
+    }
+
     /** Only instances that answer requests listen to events (SSE streams and {@code wait=true} need them). */
     @Bean
     @ServesApi

@@ -45,6 +45,10 @@ public record RedisQueueProperties(
         return keyPrefix + (ownerKey == null ? "finished" : "finished:" + ownerKey);
     }
 
+    String costsKey(String model) {
+        return keyPrefix + "costs:" + model;
+    }
+
     String eventChannel() {
         return keyPrefix + "events";
     }

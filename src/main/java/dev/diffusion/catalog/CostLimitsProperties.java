@@ -1,0 +1,32 @@
+package dev.diffusion.catalog;
+
+import com.sun.management.OperatingSystemMXBean;
+import jakarta.validation.constraints.NotNull;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * {@code diffusion.limits.*} that bound a job by what it costs on a worker, as measured for each model.
+ *
+ * @param maxNativeMemory native memory one worker may spend on one network call beyond what it holds anyway; unset:
+ *                        half of the machine's memory left beside the Java heap, shared by the workers
+ * @param maxJobTime      the longest a job's estimated time may be on the worker
+ */
+@Validated
+@ConfigurationProperties("diffusion.limits")
+public record CostLimitsProperties(DataSize maxNativeMemory, @NotNull @DefaultValue("2m") Duration maxJobTime) {
+
+    /** The memory budget of one of {@code workers} workers of this process, in bytes. */
+    public long budgetBytes(int workers) {
+        if (maxNativeMemory != null) {
+            return maxNativeMemory.toBytes();
+        }
+        long machine = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long besideHeap = Math.max(0, machine - Runtime.getRuntime().maxMemory());
+        return besideHeap / 2 / Math.max(1, workers);
+    }
+}
