@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -B test -Dtest=ImageEncodingBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dbenchmark=true -Dbenchmark.runs="${1:-21}" -DtrimStackTrace=false 2>&1 | grep -E '^(encode|png|jpeg|webp) '
+    -Dbenchmark=true -Dbenchmark.runs="${1:-21}" -DtrimStackTrace=false 2>&1 | grep -E '^(encode, |(png|jpeg|webp) )'
