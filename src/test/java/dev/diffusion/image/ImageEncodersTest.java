@@ -7,6 +7,7 @@ import com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -112,8 +113,8 @@ class ImageEncodersTest {
         byte[] jpeg = OutputFormat.JPEG.encoder().encode(WIDTH, HEIGHT, PIXELS, INFOTEXT, 90);
 
         assertThat(jpeg).startsWith(0xff, 0xd8, 0xff, 0xe1);
-        assertThat(new String(jpeg, 6, 6, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("Exif\0\0");
-        assertThat(new String(jpeg, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("JFIF\0");
+        assertThat(new String(jpeg, 6, 6, StandardCharsets.US_ASCII)).isEqualTo("Exif\0\0");
+        assertThat(new String(jpeg, StandardCharsets.ISO_8859_1)).doesNotContain("JFIF\0");
     }
 
     @Test
