@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -69,6 +70,7 @@ public class Webhooks implements AutoCloseable {
     /** The lines this instance holds, with how many of its chains work on each (one, but for a moment two). */
     private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+    private volatile ScheduledFuture<?> maintenance;
     private volatile boolean closed;
 
     public Webhooks(WebhookProperties settings, WebhookOutbox outbox, MeterRegistry registry, Clock clock,
@@ -91,7 +93,7 @@ public class Webhooks implements AutoCloseable {
     /** Starts taking over lines no live sender holds: this instance's own after a restart, or a dead one's. */
     public void start() {
         long period = Math.max(1, settings.claimIdle().toMillis() / 3);
-        timer.scheduleWithFixedDelay(this::maintainLines, 0, period, TimeUnit.MILLISECONDS);
+        maintenance = timer.scheduleWithFixedDelay(this::maintainLines, 0, period, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -140,8 +142,10 @@ public class Webhooks implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        timer.shutdown();
-        senders.shutdown();
+        if (maintenance != null) {
+            maintenance.cancel(false);
+        }
+        senders.shutdown(); // the timer runs on meanwhile: its watchdog still ends stalled sends
         try {
             if (senders.awaitTermination(settings.readTimeout().plus(settings.connectTimeout()).toMillis(),
                     TimeUnit.MILLISECONDS)) {
@@ -274,6 +278,9 @@ public class Webhooks implements AutoCloseable {
             return Result.of(Outcome.RETRIED, e.toString());
         } catch (IllegalArgumentException e) { // an API key's secret of the wrong form
             return Result.of(Outcome.REFUSED, e.getMessage());
+        } catch (RuntimeException e) { // unforeseen: tried again, so that the job's line does not stall
+            log.warn("webhook {} attempt failed unexpectedly", describe(delivery), e);
+            return Result.of(Outcome.RETRIED, e.toString());
         }
     }
 
