@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the time to encode one image per output format (png, jpeg, webp) and compression at 64, 512 and 1024 pixels
-# square: the median of the runs, as wall time and as CPU time of the encoding thread.
+# square, the settings taking turns: median wall time, median and least CPU time of the encoding thread, file size.
 # Usage: scripts/bench-image-encoding.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
