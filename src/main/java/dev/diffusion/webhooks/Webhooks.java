@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * Sends webhooks: each delivery is stored in the {@link WebhookOutbox} before it is first tried and taken out once it
@@ -39,10 +40,17 @@ import org.slf4j.LoggerFactory;
  * waited for, within {@code max-backoff}), until {@code max-attempts} or {@code max-total-time}; then the delivery
  * is dropped with a WARN line. Other answers (3xx, 4xx) end it at once. Counts go to
  * {@code diffusion.webhooks.deliveries}, tagged with the outcome.
+ *
+ * <p>As a Spring lifecycle bean it stops after the workers and the web server (so the last jobs' deliveries are
+ * enqueued by then) and before Redis's connection factory (phase 0): stopping ends the sends under way, within the
+ * timeouts, and lets this instance's lines go for other instances while Redis still answers. A stopped instance
+ * (Spring also stops the beans of a paused context) starts again where the outbox stands.
  */
-public class Webhooks implements AutoCloseable {
+public class Webhooks implements SmartLifecycle, AutoCloseable {
 
     public static final String METRIC = "diffusion.webhooks.deliveries";
+    /** Stops after phases above it (workers, web server), before Redis's connection factory at 0. */
+    public static final int PHASE = 1024;
 
     private static final Logger log = LoggerFactory.getLogger(Webhooks.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -70,8 +78,10 @@ public class Webhooks implements AutoCloseable {
     /** The lines this instance holds, with how many of its chains work on each (one, but for a moment two). */
     private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+    /** Attempts under way; stopping waits for them. */
+    private final AtomicInteger sending = new AtomicInteger();
     private volatile ScheduledFuture<?> maintenance;
-    private volatile boolean closed;
+    private volatile boolean running;
 
     public Webhooks(WebhookProperties settings, WebhookOutbox outbox, MeterRegistry registry, Clock clock,
             SSLSocketFactory tls) {
@@ -90,10 +100,44 @@ public class Webhooks implements AutoCloseable {
         }
     }
 
-    /** Starts taking over lines no live sender holds: this instance's own after a restart, or a dead one's. */
+    /** Starts sending, and claiming the lines no live sender holds (its own after a restart, a dead one's). */
+    @Override
     public void start() {
+        running = true;
         long period = Math.max(1, settings.claimIdle().toMillis() / 3);
         maintenance = timer.scheduleWithFixedDelay(this::maintainLines, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops sending; what is not yet delivered stays in the outbox. Sends under way may finish within the timeouts;
+     * then this instance's lines are let go for other instances (or for this one when it starts again).
+     */
+    @Override
+    public void stop() {
+        running = false;
+        if (maintenance != null) {
+            maintenance.cancel(false);
+        }
+        long deadline = System.nanoTime() + settings.connectTimeout().plus(settings.readTimeout()).toNanos();
+        while (sending.get() > 0 && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(20));
+        }
+        try {
+            outbox.release(List.copyOf(held.keySet()));
+        } catch (RuntimeException e) {
+            log.warn("could not let the webhook outbox's lines go; they lapse after claim-idle: {}", e.toString());
+        }
+        held.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
     }
 
     /**
@@ -126,8 +170,12 @@ public class Webhooks implements AutoCloseable {
                 delivery.url(), delivery.secret(), delivery.body(), clock.instant());
         try {
             if (outbox.append(pending)) {
-                held.merge(pending.jobId(), 1, Integer::sum);
-                schedule(pending.jobId());
+                if (running) {
+                    held.merge(pending.jobId(), 1, Integer::sum);
+                    schedule(pending.jobId());
+                } else {
+                    outbox.release(List.of(pending.jobId())); // claimed when this instance, or another, runs
+                }
             }
         } catch (RuntimeException e) {
             count(Outcome.DROPPED);
@@ -135,30 +183,14 @@ public class Webhooks implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops sending; what is not yet delivered stays in the outbox. Lines are let go for other instances at once,
-     * unless a send is still under way after the grace period: then their hold lapses after {@code claim-idle}.
-     */
+    /** Stops, if running, and ends the threads for good. */
     @Override
     public void close() {
-        closed = true;
-        if (maintenance != null) {
-            maintenance.cancel(false);
+        if (running) {
+            stop();
         }
-        senders.shutdown(); // the timer runs on meanwhile: its watchdog still ends stalled sends
-        try {
-            if (senders.awaitTermination(settings.readTimeout().plus(settings.connectTimeout()).toMillis(),
-                    TimeUnit.MILLISECONDS)) {
-                outbox.release(List.copyOf(held.keySet()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.warn("could not let the webhook outbox's lines go: {}", e.toString());
-        } finally {
-            senders.shutdownNow();
-            timer.shutdownNow();
-        }
+        senders.shutdownNow();
+        timer.shutdownNow();
     }
 
     private void maintainLines() {
@@ -178,14 +210,14 @@ public class Webhooks implements AutoCloseable {
         try {
             senders.execute(() -> sendNext(jobId));
         } catch (RejectedExecutionException e) {
-            stopChain(jobId); // closing: the line stays in the outbox
+            stopChain(jobId); // closed: the line stays in the outbox
         }
     }
 
     /** The job's next delivery, if there is one; else the chain ends (and the outbox let the line go). */
     private void sendNext(String jobId) {
-        if (closed) {
-            return;
+        if (!running) {
+            return; // stop() lets the line go
         }
         Optional<PendingDelivery> next;
         try {
@@ -199,10 +231,16 @@ public class Webhooks implements AutoCloseable {
     }
 
     private void attempt(PendingDelivery delivery, int attempt) {
-        if (closed) {
-            return;
+        if (!running) {
+            return; // stop() lets the line go; the delivery stays in it
         }
-        Result result = send(delivery);
+        Result result;
+        sending.incrementAndGet();
+        try {
+            result = send(delivery);
+        } finally {
+            sending.decrementAndGet();
+        }
         switch (result.outcome()) {
             case DELIVERED -> done(delivery, Outcome.DELIVERED);
             case REFUSED -> {
@@ -309,6 +347,14 @@ public class Webhooks implements AutoCloseable {
             to = "an invalid URL";
         }
         return delivery.id() + " (job " + delivery.jobId() + ", " + delivery.event().id() + ", to " + to + ")";
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String newMessageId() {

@@ -19,7 +19,8 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 @Configuration(proxyBeanMethods = false)
 public class WebhooksConfiguration {
 
-    @Bean(initMethod = "start", destroyMethod = "close")
+    /** Started and stopped with the context (a lifecycle bean), closed with it. */
+    @Bean
     Webhooks webhooks(WebhookProperties settings, WebhookOutbox outbox, MeterRegistry registry) {
         return new Webhooks(settings, outbox, registry, Clock.systemUTC(),
                 (SSLSocketFactory) SSLSocketFactory.getDefault());

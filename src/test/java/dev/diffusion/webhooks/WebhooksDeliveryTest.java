@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.net.ssl.SSLSocketFactory;
@@ -227,6 +228,34 @@ class WebhooksDeliveryTest {
     }
 
     @Test
+    void aStoppedInstanceKeepsItsDeliveriesAndSendsThemInOrderWhenStartedAgain() {
+        AtomicBoolean up = new AtomicBoolean();
+        List<String> accepted = new CopyOnWriteArrayList<>();
+        receiver.answer(request -> {
+            if (!up.get()) {
+                return Receiver.Answer.of(503);
+            }
+            accepted.add(request.body());
+            return Receiver.Answer.of(200);
+        });
+        settings.maxAttempts = 100;
+        Webhooks webhooks = webhooks();
+        webhooks.enqueue(new WebhookDelivery("job-1", WebhookEvent.STARTED, receiver.url("/"), null, "0"));
+        await().until(() -> count("retried") >= 1);
+
+        webhooks.stop();
+        webhooks.enqueue(new WebhookDelivery("job-1", WebhookEvent.SUCCEEDED, receiver.url("/"), null, "1"));
+        int triedBeforeStart = receiver.requests().size();
+        up.set(true);
+        sleep(Duration.ofMillis(300));
+        assertThat(receiver.requests()).as("nothing is sent while stopped").hasSize(triedBeforeStart);
+        webhooks.start();
+
+        await().until(() -> accepted.size() == 2);
+        assertThat(accepted).containsExactly("0", "1");
+    }
+
+    @Test
     void whatDoesNotFitTheOutboxIsDroppedAtOnceWithAWarning() {
         receiver.answer(request -> new Receiver.Answer(200, Map.of(), 300));
         settings.maxPending = 2;
@@ -296,6 +325,14 @@ class WebhooksDeliveryTest {
         assertThat(warnings()).anySatisfy(line -> assertThat(line).contains("job-1", "SocketTimeoutException"))
                 .anySatisfy(line -> assertThat(line).contains("job-2", "SocketTimeoutException"))
                 .anySatisfy(line -> assertThat(line).contains("job-3", "longer than 16384 bytes"));
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void daemon(Runnable task) {
