@@ -39,6 +39,8 @@ public class WorkerPool implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
+    /** How long running jobs get, after the grace period, to notice the abort at their next step. */
+    private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
     /** A UNet call that takes longer than this ends the cost probe's growing sizes. */
     private static final double MAX_PROBE_CALL_SECONDS = 0.5;
 
@@ -85,6 +87,7 @@ public class WorkerPool implements SmartLifecycle {
         aborting = false;
         threads.clear();
         jobs.acceptNewJobs();
+        ShutdownWatchdog.arm(settings.shutdownGrace().plus(ABORT_WAIT));
         List<Device> devices = Devices.resolve(settings.devices());
         long budgetBytes = costLimits.budgetBytes(devices.size());
         for (Device device : devices) {
@@ -158,12 +161,18 @@ public class WorkerPool implements SmartLifecycle {
             }
             aborting = true;
             for (Thread thread : threads) {
-                thread.join(Duration.ofSeconds(10).toMillis());
+                thread.join(ABORT_WAIT.toMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeResources();
+        if (threads.stream().anyMatch(Thread::isAlive)) {
+            // a call that never returned: its models stay open (closing them under it would crash the process)
+            log.error("a worker is still inside a network call {} after the grace period; its models are left open",
+                    ABORT_WAIT);
+        } else {
+            closeResources();
+        }
         running = false;
     }
 
