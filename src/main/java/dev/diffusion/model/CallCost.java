@@ -25,9 +25,9 @@ public record CallCost(double fixed, double perArea, double perAreaSquared) {
     }
 
     /**
-     * The least-squares fit to {@code samples}, relative to each sample's value (so small calls weigh as much as large
-     * ones, down to a hundredth of the largest), keeping every coefficient at least zero: a coefficient that would
-     * come out negative is left out and the others fitted again.
+     * The least-squares fit to {@code samples}, keeping every coefficient at least zero: a coefficient that would come
+     * out negative is left out and the others fitted again. Errors count in absolute terms, so the largest calls
+     * measured, nearest the sizes predicted for, weigh most.
      */
     public static CallCost fit(List<Sample> samples) {
         if (samples.isEmpty()) {
@@ -49,20 +49,19 @@ public record CallCost(double fixed, double perArea, double perAreaSquared) {
         }
     }
 
-    /** Weighted least squares over the used terms (normal equations; three unknowns at most). */
+    /** Least squares over the used terms (normal equations, scaled for conditioning; three unknowns at most). */
     private static double[] solve(List<Sample> samples, boolean[] used) {
-        double floor = Math.max(samples.stream().mapToDouble(Sample::value).max().orElse(0) / 100, 1e-12);
+        double largest = samples.stream().mapToDouble(s -> s.rows() * s.area()).max().orElse(1);
         double[][] normal = new double[3][3];
         double[] right = new double[3];
         for (Sample sample : samples) {
-            double[] terms = {1, sample.rows() * sample.area(), sample.rows() * sample.area() * sample.area()};
-            double scale = Math.max(sample.value(), floor);
-            double weight = 1 / (scale * scale);
+            double x = sample.rows() * sample.area() / largest;
+            double[] terms = {1, x, x * sample.area() / largest};
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 3; j++) {
-                    normal[i][j] += weight * terms[i] * terms[j];
+                    normal[i][j] += terms[i] * terms[j];
                 }
-                right[i] += weight * terms[i] * sample.value();
+                right[i] += terms[i] * sample.value();
             }
         }
         for (int k = 0; k < 3; k++) {
@@ -75,7 +74,8 @@ public record CallCost(double fixed, double perArea, double perAreaSquared) {
                 right[k] = 0;
             }
         }
-        return gauss(normal, right);
+        double[] scaled = gauss(normal, right);
+        return new double[] {scaled[0], scaled[1] / largest, scaled[2] / (largest * largest)};
     }
 
     private static double[] gauss(double[][] a, double[] b) {

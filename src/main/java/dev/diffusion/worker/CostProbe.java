@@ -9,21 +9,25 @@ import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.ImageSampling;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongSupplier;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.function.BiConsumer;
 
 /**
- * Measures what a model's calls cost on this worker, at warm-up: UNet and VAE decoder calls through the pipeline's
- * own path, at latent sides from 8 up by 8 until a call takes {@code maxCallSeconds} (or uses a quarter of the memory
- * budget, or the side is four times the model's own), each at one row, and at the model's own size also at two and
- * four rows. Each size is called twice and the second call timed (the first sets up kernels for the shape). Memory
- * is the growth of the resident size to the call's peak, measured with freed memory handed back to the system first,
- * so that what the allocator kept from earlier calls does not hide it. {@link CallCost#fit} turns the samples into
- * the cost model.
+ * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
+ * path, at latent sides from 8 up by 8 until a call takes {@code maxCallSeconds} (or a quarter of the memory budget,
+ * or the side is eight times the model's own), at one row (image) each, and at the model's own size also at more.
+ * Each call is made three times: the first sets up kernels for the shape, of the others the shorter time counts (CPU
+ * time of the calling thread, so other load on the machine does not count) and the larger memory. Memory is the
+ * growth of the resident size to the call's peak, with freed memory handed back to the system first, so that what
+ * the allocator kept from earlier calls does not hide it. {@link CallCost#fit} turns the samples into the cost model.
  */
-final class CostProbe {
+public final class CostProbe {
 
     /** A UNet halves the latent three times. */
     private static final int SIDE_STEP = 8;
+    private static final int TIMED_RUNS = 2;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final DiffusionPipeline pipeline;
     private final double maxCallSeconds;
@@ -35,21 +39,32 @@ final class CostProbe {
     private final List<CallCost.Sample> vaeSeconds = new ArrayList<>();
 
     /** @param measuresMemory false on a GPU, whose memory the process's resident size does not show */
-    CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory) {
+    public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory) {
         this.pipeline = pipeline;
         this.maxCallSeconds = maxCallSeconds;
         this.memoryBudget = memoryBudget;
         this.measuresMemory = measuresMemory && NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0;
     }
 
-    ModelCosts measure() {
+    public ModelCosts measure() {
         ModelIndex index = pipeline.index();
         int ownSide = index.sampleSize() / index.vaeScaleFactor();
-        for (int side = SIDE_STEP; side <= 4 * ownSide; side += SIDE_STEP) {
-            Measured call = probe(side, 1);
+        int lastSide = 8 * roundUp(ownSide);
+        for (int side = SIDE_STEP; side <= lastSide; side += SIDE_STEP) {
+            Measured call = record(unetBytes, unetSeconds, side, 1, this::unetCall);
             if (side == roundUp(ownSide)) {
-                probe(side, 2);
-                probe(side, 4);
+                record(unetBytes, unetSeconds, side, 2, this::unetCall);
+                record(unetBytes, unetSeconds, side, 4, this::unetCall);
+            }
+            if (call.seconds() > maxCallSeconds || call.bytes() > memoryBudget / 4) {
+                break;
+            }
+        }
+        // the decoder is cheaper: measured on to larger sizes, where its memory stands clear of the allocator's noise
+        for (int side = SIDE_STEP; side <= lastSide; side += SIDE_STEP) {
+            Measured call = record(vaeBytes, vaeSeconds, side, 1, this::vaeCall);
+            if (side == roundUp(ownSide)) {
+                record(vaeBytes, vaeSeconds, side, 2, this::vaeCall);
             }
             if (call.seconds() > maxCallSeconds || call.bytes() > memoryBudget / 4) {
                 break;
@@ -59,46 +74,66 @@ final class CostProbe {
                 CallCost.fit(vaeSeconds));
     }
 
-    /** The costs of one UNet call of {@code rows} rows and one VAE call of as many images, at a latent side. */
-    private Measured probe(int side, int rows) {
+    /** A network call at a latent side, with so many rows (or images). */
+    @FunctionalInterface
+    private interface Call {
+        Measured measure(int side, int rows);
+    }
+
+    private Measured record(List<CallCost.Sample> bytes, List<CallCost.Sample> seconds, int side, int rows,
+            Call call) {
+        Measured measured = call.measure(side, rows);
+        double area = (double) side * side;
+        seconds.add(new CallCost.Sample(rows, area, measured.seconds()));
+        if (measuresMemory) {
+            bytes.add(new CallCost.Sample(rows, area, measured.bytes()));
+        }
+        return measured;
+    }
+
+    /** One UNet call of {@code rows} rows (images, unguided) at a latent side, measured as the probe measures. */
+    public Measured unetCall(int side, int rows) {
+        return timed(side, rows, (images, pixels) -> pipeline.step(images));
+    }
+
+    /** One VAE decoder call of {@code images} images at a latent side, measured as the probe measures. */
+    public Measured vaeCall(int side, int images) {
+        return timed(side, images, (sampled, pixels) -> pipeline.decode(sampled, pixels, pixels));
+    }
+
+    /**
+     * The call run three times: the first sets up kernels for the shape; of the others the shorter time counts, and
+     * the larger memory.
+     */
+    private Measured timed(int side, int rows, BiConsumer<List<ImageSampling>, Integer> network) {
         int pixels = side * pipeline.index().vaeScaleFactor();
-        // rows are images here: one row each without guidance
         GenerationRequest request = GenerationRequest.txt2img("a cost probe", "", pixels, pixels, 1, 1.0,
                 pipeline.index().defaultScheduler(), 0, rows);
-        double area = (double) side * side;
-        Measured unet = null;
-        Measured vae = null;
-        for (int run = 0; run < 2; run++) {
+        Measured best = null;
+        for (int run = 0; run <= TIMED_RUNS; run++) {
             List<ImageSampling> images = pipeline.prepare(request);
-            unet = call(() -> {
-                pipeline.step(images);
-                return 0;
-            });
-            vae = call(() -> pipeline.decode(images, pixels, pixels).size());
+            Measured call = measure(() -> network.accept(images, pixels));
+            if (run > 0) {
+                best = best == null ? call : best.fastest(call);
+            }
         }
-        record(unetBytes, unetSeconds, rows, area, unet);
-        record(vaeBytes, vaeSeconds, rows, area, vae);
-        return unet;
+        return best;
     }
 
-    private void record(List<CallCost.Sample> bytes, List<CallCost.Sample> seconds, int rows, double area,
-            Measured call) {
-        seconds.add(new CallCost.Sample(rows, area, call.seconds()));
-        if (measuresMemory) {
-            bytes.add(new CallCost.Sample(rows, area, call.bytes()));
-        }
-    }
-
-    private Measured call(LongSupplier call) {
+    /**
+     * The call's time as the CPU time of the calling thread, which takes part in every one of its parallel sections
+     * (so this is its time on an otherwise idle machine, whatever else the machine runs), and its memory.
+     */
+    private Measured measure(Runnable call) {
         long before = 0;
         if (measuresMemory) {
             NativeMemory.releaseFreed();
             before = NativeMemory.residentBytes();
             NativeMemory.resetPeak();
         }
-        long start = System.nanoTime();
-        call.getAsLong();
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long start = THREADS.getCurrentThreadCpuTime();
+        call.run();
+        double seconds = (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
         long bytes = measuresMemory ? Math.max(0, NativeMemory.peakBytes() - before) : 0;
         return new Measured(seconds, bytes);
     }
@@ -111,6 +146,14 @@ final class CostProbe {
         return (side + SIDE_STEP - 1) / SIDE_STEP * SIDE_STEP;
     }
 
-    private record Measured(double seconds, long bytes) {
+    /** One call's time and the growth of the resident size to its peak (0 where memory is not measured). */
+    public record Measured(double seconds, long bytes) {
+
+        /** The shorter time and the larger memory of two calls of the same kind. */
+        Measured fastest(Measured other) {
+            return new Measured(Math.min(seconds, other.seconds), Math.max(bytes, other.bytes));
+        }
     }
+
+
 }

@@ -32,11 +32,13 @@ final class Worker implements Runnable {
     private final BooleanSupplier stopping;
     private final Runnable busy;
     private final Runnable idle;
+    private final Runnable firstWork;
     private boolean working;
     private int queueFailures;
 
+    /** @param firstWork what the worker does before it takes jobs (measuring its models' costs) */
     Worker(String device, StepBatcher batcher, JobLeases jobs, Duration gatherWait, BooleanSupplier stopping,
-            Runnable busy, Runnable idle) {
+            Runnable busy, Runnable idle, Runnable firstWork) {
         this.device = device;
         this.batcher = batcher;
         this.jobs = jobs;
@@ -44,11 +46,17 @@ final class Worker implements Runnable {
         this.stopping = stopping;
         this.busy = busy;
         this.idle = idle;
+        this.firstWork = firstWork;
     }
 
     /** Runs until stopped; a stopping worker takes no new job but lets its group finish (or abort). */
     @Override
     public void run() {
+        try {
+            firstWork.run();
+        } catch (RuntimeException | Error e) {
+            log.error("the first work of the worker on {} failed; it takes jobs all the same", device, e);
+        }
         while (!stopping.getAsBoolean() || !batcher.isEmpty()) {
             try {
                 if (!stopping.getAsBoolean()) {

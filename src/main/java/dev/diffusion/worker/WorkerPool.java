@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -92,7 +93,7 @@ public class WorkerPool implements SmartLifecycle {
         long budgetBytes = costLimits.budgetBytes(devices.size());
         for (Device device : devices) {
             Map<String, DiffusionPipeline> pipelines = new LinkedHashMap<>();
-            Map<String, CallBudget> budgets = new LinkedHashMap<>();
+            Map<String, CallBudget> budgets = new ConcurrentHashMap<>();
             for (ModelFolder folder : catalog.folders()) {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
@@ -101,24 +102,36 @@ public class WorkerPool implements SmartLifecycle {
                         IntraOpThreads.forMachine(batching.parallelFromRows()));
                 resources.add(pipeline);
                 warmUp(pipeline);
-                ModelCosts costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu())
-                        .measure();
-                costBook.record(folder.name(), new MeasuredCosts(costs, budgetBytes,
-                        costLimits.maxJobTime().toMillis() / 1000.0, device.toString()));
-                budgets.put(folder.name(), new CallBudget(folder.index(), costs, budgetBytes));
                 pipelines.put(folder.name(), pipeline);
-                log.info("model {} loaded, warmed and measured on {} in {} ms: {}", folder.name(), device,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
+                log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
+            Runnable measureCosts = () -> pipelines.forEach((name, pipeline) ->
+                    measureCosts(name, pipeline, device, budgetBytes, budgets));
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
                     settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
-                    busy::incrementAndGet, busy::decrementAndGet);
+                    busy::incrementAndGet, busy::decrementAndGet, measureCosts);
             Thread thread = new Thread(worker, "worker-" + device);
             thread.start();
             threads.add(thread);
         }
         running = true;
+    }
+
+    /**
+     * Measures what the model's calls cost on this device and publishes it with the worker's budget, on the worker's
+     * own thread as its first work: the service is ready meanwhile, and takes jobs of the model's own size.
+     */
+    private void measureCosts(String name, DiffusionPipeline pipeline, Device device, long budgetBytes,
+            Map<String, CallBudget> budgets) {
+        long began = System.nanoTime();
+        ModelCosts costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu()).measure();
+        budgets.put(name, new CallBudget(pipeline.index(), costs, budgetBytes));
+        costBook.record(name, new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
+                device.toString()));
+        log.info("model {} measured on {} in {} ms: {}", name, device,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
     }
 
     /** The first calls of each network set up its kernels and memory; make them before the first user waits. */

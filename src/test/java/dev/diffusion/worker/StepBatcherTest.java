@@ -352,8 +352,8 @@ class StepBatcherTest {
         String otherSize = submit(jobs, sized("wide", 96, "ddim", 2, 2, 5.0, 1));
         String behind = submit(jobs, request("fits the first group", "ddim", 3, 2, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
-        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ofMillis(5), stopping::get, () -> { },
-                () -> { });
+        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ofMillis(5), stopping::get,
+                () -> { }, () -> { }, () -> { });
         Thread thread = new Thread(worker, "test-worker");
         thread.start();
         try {
@@ -381,8 +381,8 @@ class StepBatcherTest {
         jobs = newJobService(queue);
         String running = submit(jobs, request("a long one", "ddim", 1, 40, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
-        Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ZERO, stopping::get, () -> { },
-                () -> { }), "test-worker");
+        Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ZERO, stopping::get,
+                () -> { }, () -> { }, () -> { }), "test-worker");
         thread.start();
         try {
             while (job(running).status() != JobStatus.RUNNING) {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# How well the admission's cost model predicts UNet and VAE calls it did not measure: the worker's warm-up probe,
+# then real calls at larger latent sides and more rows, predicted beside measured (time and peak native memory).
+# Usage: scripts/bench-cost-model.sh [model-dir] [latent sides, e.g. 48,80,96,128] [rows, e.g. 1,2,4]
+# Run it as the service runs: with jemalloc preloaded where it is installed (as ./mvnw spring-boot:run does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+if [ -e "$jemalloc" ] && [ -z "${LD_PRELOAD:-}" ]; then
+    export LD_PRELOAD=$jemalloc
+    export MALLOC_CONF=${MALLOC_CONF:-background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,oversize_threshold:0}
+fi
+./mvnw -q -B test -Dtest=CostModelBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dbenchmark=true -Dbenchmark.model="${1:-src/main/models/shapes}" -Dbenchmark.sides="${2:-48,80,96,128}" \
+    -Dbenchmark.rows="${3:-1,2,4}" -DtrimStackTrace=false 2>&1 | grep -E '^(model|side|[0-9])'
