@@ -59,6 +59,11 @@ class HostileTrafficTest {
                 "diffusion.limits.max-images=2", "diffusion.limits.max-pixels=16384",
                 "diffusion.limits.max-body-size=" + MAX_BODY, "diffusion.jobs.wait-timeout=20s");
         http = new HttpTestClient(TinyModelApplication.port(service));
+        try {
+            http.awaitCostsMeasured();  // sizes above the model's own are taken once it is measured
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterContainer

@@ -53,6 +53,28 @@ final class HttpTestClient {
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /**
+     * Waits until a worker has measured every served model's costs ({@code GET /models} shows its allowed sizes):
+     * until then sizes above a model's own are answered 503.
+     */
+    void awaitCostsMeasured() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (true) {
+            JsonNode models = json(get("/models"));
+            boolean measured = true;
+            for (JsonNode model : models) {
+                measured &= model.hasNonNull("allowed_sizes");
+            }
+            if (measured) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no worker measured the models' costs within 5 minutes: " + models);
+            }
+            Thread.sleep(200);
+        }
+    }
+
     static JsonNode json(HttpResponse<byte[]> response) {
         return JSON.readTree(response.body());
     }

@@ -135,6 +135,7 @@ class ServiceEndToEndTest {
 
     @Test
     void aRunningJobStopsAtItsNextStepWhenCancelledAndAQueuedOneNeverRuns() throws Exception {
+        new HttpTestClient(port).awaitCostsMeasured();  // 96 wide is taken once the model is measured
         JsonNode running = submit("{\"prompt\": \"a slow one\", \"steps\": 150}");
         // another size cannot join the running job's batch, so it waits at the head of the queue
         JsonNode waiting = submit("{\"prompt\": \"never runs\", \"steps\": 150, \"width\": 96}");

@@ -90,6 +90,7 @@ class WorkerTakeoverTest {
     void everyJobSucceedsWhenAWorkerIsKilledWhileRunningJobs() throws Exception {
         HttpTestClient http = new HttpTestClient(port);
         awaitWorkersReady();
+        http.awaitCostsMeasured();  // 96-wide jobs are taken once a worker has measured the model
 
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
