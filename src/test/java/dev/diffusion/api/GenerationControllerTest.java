@@ -136,6 +136,25 @@ class GenerationControllerTest {
     }
 
     @Test
+    void theOutputFormatAndCompressionAreResolvedAndEchoedAndCheckedAsOpenAiNamesThem() throws Exception {
+        drainQueue();
+        generate("{\"prompt\": \"a red circle\"}")
+                .andExpect(jsonPath("$.request.output_format").value("png"))
+                .andExpect(jsonPath("$.request.output_compression").value(100));
+        generate("{\"prompt\": \"a red circle\", \"output_format\": \"webp\", \"output_compression\": 80}")
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.request.output_format").value("webp"))
+                .andExpect(jsonPath("$.request.output_compression").value(80));
+        generate("{\"prompt\": \"a red circle\", \"output_format\": \"jpg\", \"output_compression\": 101}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("output_compression"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be between 0 and 100"))
+                .andExpect(jsonPath("$.errors[1].field").value("output_format"))
+                .andExpect(jsonPath("$.errors[1].message").value("must be one of png, jpeg, webp"));
+        drainQueue();
+    }
+
+    @Test
     void etaIsTakenAsDdimsEtaAndTcdsGammaAndRefusedElsewhere() throws Exception {
         drainQueue();
         for (String scheduler : List.of("ddim", "tcd")) {
