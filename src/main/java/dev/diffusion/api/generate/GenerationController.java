@@ -6,6 +6,7 @@ import dev.diffusion.api.RequestResolver;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobPage;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.jobs.JobsProperties;
@@ -116,6 +117,29 @@ public class GenerationController {
         }
         // JSON even when the client asked for an image: a many-image job has no single image to give
         return ResponseEntity.ok().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+    }
+
+    @GetMapping(path = "/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "The caller's jobs, newest first, a page at a time",
+            description = "Jobs of the caller's API key (every job when keys are off), as GET /jobs/{id} shows each, "
+                    + "for as long as they are kept (diffusion.jobs.ttl and the finished-job limits). Pass next_cursor "
+                    + "back as cursor for the next page; it is null on the last.")
+    @ApiResponse(responseCode = "400", description = "An invalid parameter; 'errors' lists them", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public JobList list(
+            @Parameter(description = "Only jobs of these statuses, comma-separated",
+                    example = "succeeded,failed") @RequestParam(required = false) String status,
+            @Parameter(description = "Only jobs created after this instant (ISO 8601)",
+                    example = "2026-12-01T10:00:00Z") @RequestParam(name = "created_after", required = false)
+            String createdAfter,
+            @Parameter(description = "Jobs per page", schema = @Schema(type = "integer", minimum = "1",
+                    maximum = "100", defaultValue = "20")) @RequestParam(defaultValue = "20") String limit,
+            @Parameter(description = "next_cursor of the previous page") @RequestParam(required = false)
+            String cursor,
+            HttpServletRequest http) {
+        JobPage page = jobs.list(JobListing.query(ApiKeyFilter.owner(http), status, createdAfter, limit, cursor));
+        return new JobList(page.jobs().stream().map(this::view).toList(),
+                page.next() == null ? null : page.next().encode());
     }
 
     @GetMapping(path = "/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
