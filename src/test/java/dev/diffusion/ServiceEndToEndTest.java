@@ -2,6 +2,8 @@ package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.image.EmbeddedParameters;
+import dev.diffusion.image.OutputFormat;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -86,6 +88,34 @@ class ServiceEndToEndTest {
         assertThat(pngText(response.body(), "parameters"))
                 .startsWith("a red circle on a blue background\nSteps: 4, Sampler: ")
                 .contains("Seed: 7", "Size: 64x64");
+    }
+
+    @Test
+    void imagesComeInTheAskedFormatWithTheirParametersEmbeddedAsAutomatic1111WritesThem() throws Exception {
+        HttpResponse<byte[]> webp = send("POST", "/generate?wait=true", """
+                {"prompt": "a red circle", "seed": 3, "steps": 3, "output_format": "webp"}""", "image/webp");
+        assertThat(webp.statusCode()).isEqualTo(200);
+        assertThat(webp.headers().firstValue("Content-Type")).hasValue("image/webp");
+        assertThat(EmbeddedParameters.read(OutputFormat.WEBP, webp.body())).hasValueSatisfying(parameters ->
+                assertThat(parameters).startsWith("a red circle\nSteps: 3, ").contains("Seed: 3"));
+        assertThat(pixels(webp.body())).as("lossless WebP (compression 100): the PNG's very pixels")
+                .isEqualTo(pixels(send("POST", "/generate?wait=true", "{\"prompt\": \"a red circle\", \"seed\": 3, "
+                        + "\"steps\": 3}", "image/png").body()));
+
+        JsonNode jpeg = awaitFinished(submit("""
+                {"prompt": "a blue square", "seed": 5, "steps": 3, "output_format": "jpeg",
+                 "output_compression": 75}""").get("id").asString());
+        assertThat(jpeg.get("request").get("output_format").asString()).isEqualTo("jpeg");
+        HttpResponse<byte[]> file = send("GET", jpeg.get("images").get(0).get("url").asString(), null, null);
+        assertThat(file.headers().firstValue("Content-Type")).hasValue("image/jpeg");
+        assertThat(EmbeddedParameters.read(OutputFormat.JPEG, file.body())).hasValueSatisfying(parameters ->
+                assertThat(parameters).contains("Seed: 5"));
+
+        JsonNode openAi = json(send("POST", "/v1/images/generations", """
+                {"prompt": "a green circle", "size": "64x64", "response_format": "b64_json",
+                 "output_format": "jpeg"}""", null));
+        byte[] b64 = java.util.Base64.getDecoder().decode(openAi.get("data").get(0).get("b64_json").asString());
+        assertThat(EmbeddedParameters.read(OutputFormat.JPEG, b64)).isPresent();
     }
 
     @Test

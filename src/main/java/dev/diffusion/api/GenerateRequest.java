@@ -44,7 +44,14 @@ public record GenerateRequest(
                 + "resized to width × height")
         String initImage,
         @Schema(description = "img2img: how much of the schedule to run, 0..1 (default 0.8)", example = "0.8")
-        Double strength) {
+        Double strength,
+        @Schema(description = "The images' format, as in OpenAI's Images API: png (default), jpeg or webp; each "
+                + "carries the generation parameters where AUTOMATIC1111 writes them",
+                allowableValues = {"png", "jpeg", "webp"}, example = "png")
+        String outputFormat,
+        @Schema(description = "0..100 (default 100), as in OpenAI's Images API: lower makes smaller files; jpeg: the "
+                + "JPEG quality; webp: 100 is lossless, lower the lossy quality; png ignores it", example = "100")
+        Integer outputCompression) {
 
     public static Builder builder() {
         return new Builder();
@@ -67,6 +74,8 @@ public record GenerateRequest(
         private Double eta;
         private String initImage;
         private Double strength;
+        private String outputFormat;
+        private Integer outputCompression;
 
         private Builder() {
         }
@@ -141,9 +150,20 @@ public record GenerateRequest(
             return this;
         }
 
+        public Builder outputFormat(String value) {
+            outputFormat = value;
+            return this;
+        }
+
+        public Builder outputCompression(Integer value) {
+            outputCompression = value;
+            return this;
+        }
+
         public GenerateRequest build() {
             return new GenerateRequest(prompt, negativePrompt, model, width, height, steps, guidanceScale,
-                    guidanceRescale, scheduler, seed, numImages, eta, initImage, strength);
+                    guidanceRescale, scheduler, seed, numImages, eta, initImage, strength, outputFormat,
+                    outputCompression);
         }
     }
 }

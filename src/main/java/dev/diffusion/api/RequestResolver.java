@@ -8,6 +8,8 @@ import dev.diffusion.catalog.ModelCostBook;
 import dev.diffusion.catalog.ModelInfo;
 import dev.diffusion.catalog.SchedulerCatalog;
 import dev.diffusion.image.ImageDecoder;
+import dev.diffusion.image.ImageEncoder;
+import dev.diffusion.image.OutputFormat;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.web.ByteBudget;
 import dev.diffusion.web.FieldError;
@@ -93,6 +95,7 @@ public class RequestResolver {
         }
         double strength = orDefault(r.strength(), 0.8);
         checkRange(errors, "strength", strength, 0, 1);
+        GenerationSpec.Output output = output(errors, r.outputFormat(), r.outputCompression());
         if (errors.isEmpty()) {
             admit(errors, model, new Admission.Load(width, height, numImages, steps, scheduler, guidance > 1));
         }
@@ -115,7 +118,23 @@ public class RequestResolver {
         return GenerationSpec.builder().model(model.name()).prompt(r.prompt()).negativePrompt(r.negativePrompt())
                 .width(width).height(height).steps(steps).guidanceScale(guidance).guidanceRescale(rescale)
                 .scheduler(scheduler).seed(r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND))
-                .numImages(numImages).eta(eta).initImage(initImage).build();
+                .numImages(numImages).eta(eta).initImage(initImage).output(output).build();
+    }
+
+    /** The images' format; null (and a field error) when the request's is not one. */
+    private static GenerationSpec.Output output(List<FieldError> errors, String format, Integer compression) {
+        int errorsBefore = errors.size();
+        int checkedCompression = orDefault(compression, ImageEncoder.DEFAULT_COMPRESSION);
+        checkRange(errors, "output_compression", checkedCompression, 0, 100);
+        OutputFormat chosen = OutputFormat.DEFAULT;
+        if (format != null) {
+            try {
+                chosen = OutputFormat.of(format);
+            } catch (IllegalArgumentException e) {
+                errors.add(new FieldError("output_format", e.getMessage()));
+            }
+        }
+        return errors.size() == errorsBefore ? new GenerationSpec.Output(chosen, checkedCompression) : null;
     }
 
     /** The init image file the client sent, once it is known to decode; null (and a field error) otherwise. */

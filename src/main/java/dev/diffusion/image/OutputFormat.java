@@ -32,7 +32,7 @@ public enum OutputFormat {
     /**
      * The format a client named.
      *
-     * @throws IllegalArgumentException naming the formats there are, for the client
+     * @throws IllegalArgumentException naming the formats there are, for the client ("must be one of ...")
      */
     public static OutputFormat of(String id) {
         for (OutputFormat format : values()) {
@@ -40,7 +40,7 @@ public enum OutputFormat {
                 return format;
             }
         }
-        throw new IllegalArgumentException("output_format must be one of " + Arrays.stream(values())
+        throw new IllegalArgumentException("must be one of " + Arrays.stream(values())
                 .map(OutputFormat::id).collect(Collectors.joining(", ")));
     }
 

@@ -1,5 +1,7 @@
 package dev.diffusion.jobs;
 
+import dev.diffusion.image.ImageEncoder;
+import dev.diffusion.image.OutputFormat;
 import java.util.Objects;
 
 /**
@@ -9,6 +11,7 @@ import java.util.Objects;
  *
  * @param version   the format's version, {@link #VERSION}; a reader refuses any other
  * @param initImage img2img's starting picture and strength; null for text-to-image
+ * @param output    the picture format of the finished images; jobs stored before it existed read as PNG
  */
 public record GenerationSpec(
         int version,
@@ -24,7 +27,8 @@ public record GenerationSpec(
         long seed,
         int numImages,
         double eta,
-        InitImage initImage) {
+        InitImage initImage,
+        Output output) {
 
     public static final int VERSION = 1;
 
@@ -41,6 +45,21 @@ public record GenerationSpec(
         }
     }
 
+    /**
+     * The picture format of the finished images and OpenAI's {@code output_compression} for it (0..100, 100 the least
+     * lossy; PNG ignores it).
+     */
+    public record Output(OutputFormat format, int compression) {
+
+        /** PNG, as every image was before formats could be chosen. */
+        public static final Output DEFAULT = new Output(OutputFormat.DEFAULT, ImageEncoder.DEFAULT_COMPRESSION);
+
+        public Output {
+            Objects.requireNonNull(format, "format");
+            OutputFormat.checkCompression(compression);
+        }
+    }
+
     public GenerationSpec {
         if (version != VERSION) {
             throw new IllegalArgumentException("job format version " + version + " is not known here (" + VERSION
@@ -50,6 +69,7 @@ public record GenerationSpec(
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(scheduler, "scheduler");
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
+        output = output == null ? Output.DEFAULT : output;
     }
 
     public boolean imageToImage() {
@@ -69,7 +89,7 @@ public record GenerationSpec(
     public Builder toBuilder() {
         return new Builder().model(model).prompt(prompt).negativePrompt(negativePrompt).width(width).height(height)
                 .steps(steps).guidanceScale(guidanceScale).guidanceRescale(guidanceRescale).scheduler(scheduler)
-                .seed(seed).numImages(numImages).eta(eta).initImage(initImage);
+                .seed(seed).numImages(numImages).eta(eta).initImage(initImage).output(output);
     }
 
     /** Named fields for a spec; everything but model, prompt and scheduler has a neutral default. */
@@ -88,6 +108,7 @@ public record GenerationSpec(
         private int numImages = 1;
         private double eta;
         private InitImage initImage;
+        private Output output;
 
         private Builder() {
         }
@@ -157,9 +178,14 @@ public record GenerationSpec(
             return this;
         }
 
+        public Builder output(Output value) {
+            output = value;
+            return this;
+        }
+
         public GenerationSpec build() {
             return new GenerationSpec(VERSION, model, prompt, negativePrompt, width, height, steps, guidanceScale,
-                    guidanceRescale, scheduler, seed, numImages, eta, initImage);
+                    guidanceRescale, scheduler, seed, numImages, eta, initImage, output);
         }
     }
 }

@@ -6,11 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
-/** Jobs in this process's memory, the finished ones within {@link FinishedJobLimits}. */
+/**
+ * Jobs in this process's memory, the finished ones within {@link FinishedJobLimits}, and each owner's jobs by creation
+ * time for listing.
+ */
 public class InMemoryJobStore implements JobStore {
 
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
@@ -19,6 +24,8 @@ public class InMemoryJobStore implements JobStore {
     private final LinkedHashMap<String, String> finished = new LinkedHashMap<>();
     private final Map<String, LinkedHashSet<String>> finishedByOwner = new HashMap<>();
     private long finishedBytes;
+    /** Per owner key, its jobs newest first; guarded by itself. */
+    private final Map<String, NavigableSet<JobCursor>> createdByOwner = new HashMap<>();
 
     public InMemoryJobStore() {
         this(FinishedJobLimits.DEFAULTS);
@@ -31,6 +38,10 @@ public class InMemoryJobStore implements JobStore {
     @Override
     public void create(Job job) {
         jobs.put(job.id(), job);
+        synchronized (createdByOwner) {
+            createdByOwner.computeIfAbsent(FinishedJobLimits.ownerKey(job.owner()),
+                    key -> new TreeSet<>(JobCursor.NEWEST_FIRST)).add(JobCursor.of(job));
+        }
         if (job.status().finished()) {
             keepWithinLimits(job);
         }
@@ -66,7 +77,26 @@ public class InMemoryJobStore implements JobStore {
                 return;
             }
         }
-        jobs.remove(id);
+        forget(jobs.remove(id));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        List<JobCursor> newestFirst;
+        synchronized (createdByOwner) {
+            NavigableSet<JobCursor> owners = createdByOwner.get(FinishedJobLimits.ownerKey(query.owner()));
+            if (owners == null) {
+                return new JobPage(List.of(), null);
+            }
+            newestFirst = List.copyOf(query.after() == null ? owners : owners.tailSet(query.after(), false));
+        }
+        JobPage.Collector page = new JobPage.Collector(query);
+        for (JobCursor at : newestFirst) {
+            if (!page.add(at, jobs.get(at.id()))) {
+                break;
+            }
+        }
+        return page.page();
     }
 
     @Override
@@ -109,7 +139,23 @@ public class InMemoryJobStore implements JobStore {
         if (owners != null && owners.remove(id) && owners.isEmpty()) {
             finishedByOwner.remove(owner);
         }
-        finishedBytes -= bytes(jobs.remove(id));
+        Job dropped = jobs.remove(id);
+        finishedBytes -= bytes(dropped);
+        forget(dropped);
+    }
+
+    /** Takes a job that is gone out of its owner's listing. */
+    private void forget(Job job) {
+        if (job == null) {
+            return;
+        }
+        synchronized (createdByOwner) {
+            String owner = FinishedJobLimits.ownerKey(job.owner());
+            NavigableSet<JobCursor> owners = createdByOwner.get(owner);
+            if (owners != null && owners.remove(JobCursor.of(job)) && owners.isEmpty()) {
+                createdByOwner.remove(owner);
+            }
+        }
     }
 
     private static long bytes(Job job) {

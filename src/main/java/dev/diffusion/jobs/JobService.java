@@ -55,6 +55,11 @@ public class JobService {
         return ledger.store.find(id);
     }
 
+    /** A page of an owner's jobs, newest first. */
+    public JobPage list(JobQuery query) {
+        return ledger.store.list(query);
+    }
+
     /** 0 for the next job to run; -1 when the job is not waiting. */
     public int queuePosition(String id) {
         return ledger.queue.position(id);

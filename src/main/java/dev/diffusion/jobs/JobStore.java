@@ -20,6 +20,12 @@ public interface JobStore {
 
     void delete(String id);
 
+    /**
+     * A page of an owner's jobs, newest first (see {@link JobCursor}), without their files. Jobs that finished are
+     * listed as long as they are kept.
+     */
+    JobPage list(JobQuery query);
+
     /** Drops jobs that finished before {@code cutoff}; returns how many. */
     int evictFinishedBefore(Instant cutoff);
 }

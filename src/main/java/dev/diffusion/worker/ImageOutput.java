@@ -1,68 +1,29 @@
 package dev.diffusion.worker;
 
-import dev.diffusion.catalog.SchedulerCatalog;
+import dev.diffusion.image.ImageEncoder;
 import dev.diffusion.image.PngEncoder;
 import dev.diffusion.jobs.GenerationSpec;
+import dev.diffusion.jobs.Infotext;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.pipeline.GeneratedImage;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
- * Finished images as files: PNG with AUTOMATIC1111's "parameters" text (its infotext), so that tools that read A1111
- * PNGs read ours too; previews as plain PNG.
+ * Finished images as files in the job's output format, with AUTOMATIC1111's infotext where A1111 puts it for that
+ * format, so that tools that read A1111's pictures read ours too; previews as plain PNG.
  */
 final class ImageOutput {
-
-    private static final String PNG = "image/png";
-    /** What a reader may take for the end of a line: CR, LF, NEL, the Unicode line and paragraph separators. */
-    private static final Pattern LINE_BREAKS = Pattern.compile("\\R");
 
     private ImageOutput() {
     }
 
     static JobImage finished(GeneratedImage image, GenerationSpec spec) {
-        return new JobImage(image.index(), image.seed(), PNG, PngEncoder.encode(image.width(), image.height(),
-                image.rgb(), Map.of("parameters", infotext(spec, image.seed()))));
+        ImageEncoder encoder = spec.output().format().encoder();
+        return new JobImage(image.index(), image.seed(), encoder.mediaType(), encoder.encode(image.width(),
+                image.height(), image.rgb(), Infotext.of(spec, image.seed()), spec.output().compression()));
     }
 
     static byte[] preview(GeneratedImage image) {
         return PngEncoder.encode(image.width(), image.height(), image.rgb(), Map.of());
-    }
-
-    /**
-     * A1111's infotext: the prompt, the negative prompt, then "Key: value" pairs on one line. Readers split it by lines,
-     * so a line break inside a prompt could pass for a negative prompt or a line of parameters: each becomes a space.
-     */
-    static String infotext(GenerationSpec spec, long seed) {
-        StringBuilder text = new StringBuilder(oneLine(spec.prompt()));
-        if (!spec.negativePrompt().isEmpty()) {
-            text.append("\nNegative prompt: ").append(oneLine(spec.negativePrompt()));
-        }
-        text.append("\nSteps: ").append(spec.steps())
-                .append(", Sampler: ").append(SchedulerCatalog.a1111Label(spec.scheduler()))
-                .append(", CFG scale: ").append(number(spec.guidanceScale()))
-                .append(", Seed: ").append(seed)
-                .append(", Size: ").append(spec.width()).append('x').append(spec.height())
-                .append(", Model: ").append(oneLine(spec.model()));
-        if (spec.guidanceRescale() > 0) {
-            text.append(", CFG Rescale phi: ").append(number(spec.guidanceRescale()));
-        }
-        if (spec.imageToImage()) {
-            text.append(", Denoising strength: ").append(number(spec.initImage().strength()));
-        }
-        if (spec.eta() > 0) {
-            text.append(", Eta: ").append(number(spec.eta()));
-        }
-        return text.toString();
-    }
-
-    private static String oneLine(String text) {
-        return LINE_BREAKS.matcher(text).replaceAll(" ");
-    }
-
-    private static String number(double value) {
-        return value == Math.rint(value) ? String.format(Locale.ROOT, "%.1f", value) : Double.toString(value);
     }
 }

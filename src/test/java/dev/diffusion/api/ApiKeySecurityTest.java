@@ -131,6 +131,13 @@ class ApiKeySecurityTest {
                 .andExpect(status().isNotFound());
         assertThat(jobs.find(id).orElseThrow().status()).as("bob's DELETE did nothing").isEqualTo(JobStatus.QUEUED);
 
+        mvc.perform(get("/jobs").header(HttpHeaders.AUTHORIZATION, bob))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.jobs[*].id", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(id))));
+        mvc.perform(get("/jobs").header(HttpHeaders.AUTHORIZATION, "Bearer " + ALICE))
+                .andExpect(jsonPath("$.jobs[0].id").value(id))
+                .andExpect(jsonPath("$.jobs[0].request.prompt").value("alice's"));
+
         mvc.perform(delete("/jobs/" + id).header(HttpHeaders.AUTHORIZATION, "Bearer " + ALICE))
                 .andExpect(status().isOk()).andExpect(jsonPath("$.status").value("cancelled"));
     }
@@ -164,7 +171,7 @@ class ApiKeySecurityTest {
                 "/index.html", "/app.js", "/style.css")) {
             assertThat(filtered(filter, open)).as(open).isEqualTo(200);
         }
-        for (String closed : List.of("/generate", "/jobs/x", "/jobs/x/events", "/models", "/schedulers",
+        for (String closed : List.of("/generate", "/jobs", "/jobs/x", "/jobs/x/events", "/models", "/schedulers",
                 "/v1/images/generations", "/actuator/../generate", "/actuator/..;/generate",
                 "/actuator/%2e%2e/generate",
                 "/actuator;/../generate", "//generate", "/app.js/../generate", "/actuator\\..\\generate")) {

@@ -136,6 +136,25 @@ class GenerationControllerTest {
     }
 
     @Test
+    void theOutputFormatAndCompressionAreResolvedAndEchoedAndCheckedAsOpenAiNamesThem() throws Exception {
+        drainQueue();
+        generate("{\"prompt\": \"a red circle\"}")
+                .andExpect(jsonPath("$.request.output_format").value("png"))
+                .andExpect(jsonPath("$.request.output_compression").value(100));
+        generate("{\"prompt\": \"a red circle\", \"output_format\": \"webp\", \"output_compression\": 80}")
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.request.output_format").value("webp"))
+                .andExpect(jsonPath("$.request.output_compression").value(80));
+        generate("{\"prompt\": \"a red circle\", \"output_format\": \"jpg\", \"output_compression\": 101}")
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("output_compression"))
+                .andExpect(jsonPath("$.errors[0].message").value("must be between 0 and 100"))
+                .andExpect(jsonPath("$.errors[1].field").value("output_format"))
+                .andExpect(jsonPath("$.errors[1].message").value("must be one of png, jpeg, webp"));
+        drainQueue();
+    }
+
+    @Test
     void etaIsTakenAsDdimsEtaAndTcdsGammaAndRefusedElsewhere() throws Exception {
         drainQueue();
         for (String scheduler : List.of("ddim", "tcd")) {
@@ -359,6 +378,47 @@ class GenerationControllerTest {
         mvc.perform(get("/jobs/" + second)).andExpect(jsonPath("$.queue_position").value(0));
         org.assertj.core.api.Assertions.assertThat(leases.takeNext(java.time.Duration.ZERO))
                 .hasValueSatisfying(job -> org.assertj.core.api.Assertions.assertThat(job.id()).isEqualTo(second));
+    }
+
+    @Test
+    void jobsAreListedNewestFirstWithFiltersAndAPageCursor() throws Exception {
+        drainQueue();
+        List<String> ids = new java.util.ArrayList<>();
+        for (String prompt : List.of("first", "second", "third")) {
+            ids.add(0, JSON.readTree(submit("{\"prompt\": \"" + prompt + "\"}").getResponse().getContentAsString())
+                    .get("id").asString());
+            if (prompt.equals("first")) {
+                jobs.cancel(ids.get(0)); // the queue holds two
+            }
+        }
+
+        String firstPage = mvc.perform(get("/jobs?limit=2"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.jobs[0].id").value(ids.get(0)))
+                .andExpect(jsonPath("$.jobs[0].status").value("queued"))
+                .andExpect(jsonPath("$.jobs[0].queue_position").value(1))
+                .andExpect(jsonPath("$.jobs[0].request.prompt").value("third"))
+                .andExpect(jsonPath("$.jobs[1].id").value(ids.get(1)))
+                .andReturn().getResponse().getContentAsString();
+        String cursor = JSON.readTree(firstPage).get("next_cursor").asString();
+        mvc.perform(get("/jobs").param("limit", "2").param("cursor", cursor))
+                .andExpect(jsonPath("$.jobs[0].id").value(ids.get(2)))
+                .andExpect(jsonPath("$.jobs[0].status").value("cancelled"));
+        mvc.perform(get("/jobs?status=queued,running&limit=100"))
+                .andExpect(jsonPath("$.jobs[*].id", hasItem(ids.get(0))))
+                .andExpect(jsonPath("$.jobs[*].id", org.hamcrest.Matchers.not(hasItem(ids.get(2)))));
+        String createdAt = JSON.readTree(firstPage).get("jobs").get(1).get("created_at").asString();
+        mvc.perform(get("/jobs").param("created_after", createdAt))
+                .andExpect(jsonPath("$.jobs[*].id").value(org.hamcrest.Matchers.contains(ids.get(0))))
+                .andExpect(jsonPath("$.next_cursor", nullValue()));
+
+        mvc.perform(get("/jobs?status=done&created_after=yesterday&limit=0&cursor=%21"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.errors[*].field").value(org.hamcrest.Matchers.contains("status",
+                        "created_after", "limit", "cursor")));
+        mvc.perform(get("/jobs?limit=101")).andExpect(status().isBadRequest());
+        drainQueue();
     }
 
     @Test

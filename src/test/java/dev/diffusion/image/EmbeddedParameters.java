@@ -22,7 +22,7 @@ import javax.imageio.stream.ImageInputStream;
  * else EXIF {@code UserComment}, decoded by its 8-byte character-code prefix as piexif's {@code UserComment.load}),
  * through readers that are not ours: ImageIO's PNG and JPEG metadata, TwelveMonkeys' TIFF reader for the EXIF block.
  */
-final class EmbeddedParameters {
+public final class EmbeddedParameters {
 
     private static final int TAG_EXIF_IFD = 0x8769;
     private static final int TAG_USER_COMMENT = 0x9286;
@@ -30,7 +30,7 @@ final class EmbeddedParameters {
     private EmbeddedParameters() {
     }
 
-    static Optional<String> read(OutputFormat format, byte[] picture) throws IOException {
+    public static Optional<String> read(OutputFormat format, byte[] picture) throws IOException {
         return switch (format) {
             case PNG -> png(picture);
             case JPEG -> jpegApp1(picture).map(EmbeddedParameters::userComment);

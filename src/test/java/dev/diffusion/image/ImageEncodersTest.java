@@ -86,7 +86,9 @@ class ImageEncodersTest {
     void theParametersReadBackByteForByte(OutputFormat format, String parameters) throws IOException {
         byte[] picture = format.encoder().encode(WIDTH, HEIGHT, PIXELS, parameters, 90);
 
-        assertThat(EmbeddedParameters.read(format, picture)).hasValue(parameters);
+        // a PNG text chunk cannot hold a NUL (it ends the keyword): the encoder writes U+FFFD instead
+        String expected = format == OutputFormat.PNG ? parameters.replace('\0', '\uFFFD') : parameters;
+        assertThat(EmbeddedParameters.read(format, picture)).hasValue(expected);
     }
 
     @ParameterizedTest
@@ -171,7 +173,7 @@ class ImageEncodersTest {
         assertThat(OutputFormat.of("jpeg").encoder().mediaType()).isEqualTo("image/jpeg");
         assertThat(OutputFormat.of("webp").encoder().mediaType()).isEqualTo("image/webp");
         assertThat(OutputFormat.DEFAULT).isEqualTo(OutputFormat.PNG);
-        assertThatThrownBy(() -> OutputFormat.of("jpg")).hasMessage("output_format must be one of png, jpeg, webp");
+        assertThatThrownBy(() -> OutputFormat.of("jpg")).hasMessage("must be one of png, jpeg, webp");
         assertThatThrownBy(() -> OutputFormat.of("PNG")).isInstanceOf(IllegalArgumentException.class);
     }
 

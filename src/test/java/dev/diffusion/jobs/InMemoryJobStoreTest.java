@@ -6,13 +6,32 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The in-memory store's bounds: finished jobs by count per owner and in all, and by the bytes of their images. */
+/**
+ * The in-memory store's bounds (finished jobs by count per owner and in all, and by the bytes of their images) and its
+ * listing.
+ */
 class InMemoryJobStoreTest {
 
     @Test
     void finishedJobsStayWithinTheirLimitsTheOldestGoingFirst() {
         FinishedJobLimitsContract.check(new InMemoryJobStore(FinishedJobLimitsContract.LIMITS),
                 FinishedJobLimitsContract.LIMITS);
+    }
+
+    @Test
+    void listsAnOwnersJobsNewestFirstPageByPage() {
+        JobListingContract.check(new InMemoryJobStore());
+    }
+
+    @Test
+    void aJobDroppedByTheLimitsIsNoLongerListed() {
+        InMemoryJobStore store = new InMemoryJobStore(new FinishedJobLimits(1, 100, 1L << 30));
+        for (String id : List.of("first", "second")) {
+            store.create(Job.queued(id, JobServiceTest.spec(), "alice", Instant.EPOCH));
+            store.update(id, job -> job.cancelled(Instant.EPOCH));
+        }
+        assertThat(store.list(new JobQuery("alice", java.util.Set.of(), null, null, 10)).jobs())
+                .extracting(Job::id).containsExactly("second");
     }
 
     @Test

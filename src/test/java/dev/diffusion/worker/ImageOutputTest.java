@@ -2,6 +2,8 @@ package dev.diffusion.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.image.EmbeddedParameters;
+import dev.diffusion.image.OutputFormat;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.JobImage;
 import dev.diffusion.pipeline.GeneratedImage;
@@ -17,7 +19,10 @@ import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadataNode;
 import org.junit.jupiter.api.Test;
 
-/** A finished image's file: a valid PNG whose infotext says what made it, whatever the prompt holds. */
+/**
+ * A finished image's file: a valid picture in the job's format whose infotext says what made it, whatever the prompt
+ * holds.
+ */
 class ImageOutputTest {
 
     /** AUTOMATIC1111's reading of an infotext: prompt lines, a "Negative prompt:" line, and a last line of pairs. */
@@ -67,6 +72,21 @@ class ImageOutputTest {
         assertThat(read.negativePrompt()).isEqualTo("blue Steps: 1");
         assertThat(read.parameters()).containsEntry("Steps", "12").containsEntry("Sampler", "DPM++ 2M Karras")
                 .containsEntry("Seed", "41").containsEntry("Size", "2x1").containsEntry("Model", "shapes");
+    }
+
+    @Test
+    void anImageIsWrittenInTheJobsFormatWithItsParametersWhereAutomatic1111PutsThem() throws Exception {
+        for (OutputFormat format : OutputFormat.values()) {
+            GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a red circle").width(2).height(1)
+                    .steps(12).guidanceScale(2.5).scheduler("euler").seed(40)
+                    .output(new GenerationSpec.Output(format, 70)).build();
+
+            JobImage image = ImageOutput.finished(new GeneratedImage(0, 41, 2, 1, new byte[6]), spec);
+
+            assertThat(image.mediaType()).isEqualTo("image/" + format.id());
+            assertThat(EmbeddedParameters.read(format, image.data())).as(format.id())
+                    .hasValue(dev.diffusion.jobs.Infotext.of(spec, 41));
+        }
     }
 
     /** The {@code parameters} text, read by ImageIO, which checks every chunk's CRC as it goes. */

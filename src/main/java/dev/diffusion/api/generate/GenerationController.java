@@ -6,6 +6,7 @@ import dev.diffusion.api.RequestResolver;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobPage;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.jobs.JobsProperties;
@@ -44,6 +45,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @Tag(name = "generation", description = "Queue generations and follow their jobs")
 public class GenerationController {
 
+    static final String IMAGE_WEBP = "image/webp";
     private final JobService jobs;
     private final RequestResolver resolver;
     private final ActiveJobQuota quota;
@@ -62,8 +64,9 @@ public class GenerationController {
     @PostMapping(path = "/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Queue a generation",
             description = "Answers 202 with the queued job and its Location. With wait=true, blocks until the job "
-                    + "ends (at most diffusion.jobs.wait-timeout) and answers 200 with the job; add "
-                    + "'Accept: image/png' for a one-image request to get the PNG itself.",
+                    + "ends (at most diffusion.jobs.wait-timeout) and answers 200 with the job; add an Accept header "
+                    + "naming the image's type (such as 'Accept: image/png', or image/webp with output_format webp) "
+                    + "for a one-image request to get the image itself.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                     schema = @Schema(implementation = GenerateRequest.class),
                     examples = {
@@ -71,13 +74,17 @@ public class GenerationController {
                         @ExampleObject(name = "full", value = """
                                 {"prompt": "a large yellow triangle on a purple background", "negative_prompt": "",
                                  "width": 64, "height": 64, "steps": 20, "guidance_scale": 5.0,
-                                 "scheduler": "dpmpp_2m", "seed": 42, "num_images": 4}""")})))
+                                 "scheduler": "dpmpp_2m", "seed": 42, "num_images": 4}"""),
+                        @ExampleObject(name = "webp", value = """
+                                {"prompt": "a small green square", "output_format": "webp", "output_compression": 80}""")
+                    })))
     @ApiResponse(responseCode = "202", description = "Queued", content = @Content(
             schema = @Schema(implementation = JobView.class)))
-    @ApiResponse(responseCode = "200", description = "With wait=true: the finished job, or the PNG",
+    @ApiResponse(responseCode = "200", description = "With wait=true: the finished job, or its image",
             content = {@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = JobView.class)),
-                @Content(mediaType = MediaType.IMAGE_PNG_VALUE)})
+                @Content(mediaType = MediaType.IMAGE_PNG_VALUE), @Content(mediaType = MediaType.IMAGE_JPEG_VALUE),
+                @Content(mediaType = IMAGE_WEBP)})
     @ApiResponse(responseCode = "400", description = "Invalid request; 'errors' lists the fields",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
                     schema = @Schema(implementation = ProblemDetail.class), examples = @ExampleObject(value = """
@@ -105,11 +112,34 @@ public class GenerationController {
         if (!done.status().finished()) {
             return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
         }
-        if (wantsPng(accept) && spec.numImages() == 1) {
-            return pngOrProblem(done);
+        if (spec.numImages() == 1 && wantsImage(accept, spec.output().format().encoder().mediaType())) {
+            return imageOrProblem(done);
         }
-        // JSON even when the client asked for PNG: a many-image job has no single PNG to give
+        // JSON even when the client asked for an image: a many-image job has no single image to give
         return ResponseEntity.ok().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+    }
+
+    @GetMapping(path = "/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "The caller's jobs, newest first, a page at a time",
+            description = "Jobs of the caller's API key (every job when keys are off), as GET /jobs/{id} shows each, "
+                    + "for as long as they are kept (diffusion.jobs.ttl and the finished-job limits). Pass next_cursor "
+                    + "back as cursor for the next page; it is null on the last.")
+    @ApiResponse(responseCode = "400", description = "An invalid parameter; 'errors' lists them", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
+    public JobList list(
+            @Parameter(description = "Only jobs of these statuses, comma-separated",
+                    example = "succeeded,failed") @RequestParam(required = false) String status,
+            @Parameter(description = "Only jobs created after this instant (ISO 8601)",
+                    example = "2026-12-01T10:00:00Z") @RequestParam(name = "created_after", required = false)
+            String createdAfter,
+            @Parameter(description = "Jobs per page", schema = @Schema(type = "integer", minimum = "1",
+                    maximum = "100", defaultValue = "20")) @RequestParam(defaultValue = "20") String limit,
+            @Parameter(description = "next_cursor of the previous page") @RequestParam(required = false)
+            String cursor,
+            HttpServletRequest http) {
+        JobPage page = jobs.list(JobListing.query(ApiKeyFilter.owner(http), status, createdAfter, limit, cursor));
+        return new JobList(page.jobs().stream().map(this::view).toList(),
+                page.next() == null ? null : page.next().encode());
     }
 
     @GetMapping(path = "/jobs/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -130,14 +160,18 @@ public class GenerationController {
         return view(jobs.cancel(id).orElseThrow(() -> noJob(id)));
     }
 
-    @GetMapping(path = "/jobs/{id}/images/{index}", produces = MediaType.IMAGE_PNG_VALUE)
-    @Operation(summary = "One image of a finished job, as PNG with an AUTOMATIC1111 'parameters' text chunk")
+    @GetMapping(path = "/jobs/{id}/images/{index}")
+    @Operation(summary = "One image of a finished job, in the job's output_format, with AUTOMATIC1111's parameters "
+            + "(a PNG 'parameters' text chunk; JPEG and WebP: EXIF UserComment)")
+    @ApiResponse(responseCode = "200", description = "The image", content = {
+        @Content(mediaType = MediaType.IMAGE_PNG_VALUE), @Content(mediaType = MediaType.IMAGE_JPEG_VALUE),
+        @Content(mediaType = IMAGE_WEBP)})
     @ApiResponse(responseCode = "404", description = "No such job or image", content = @Content(
             mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
     public ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index, HttpServletRequest http) {
         Job job = find(id, http);
         return job.images().stream().filter(image -> image.index() == index).findFirst()
-                .map(GenerationController::png)
+                .map(GenerationController::file)
                 .orElseThrow(() -> new NotFoundException(job.status() == JobStatus.SUCCEEDED
                         ? "job " + id + " has no image " + index
                         : "job " + id + " has no images: it is " + job.status().name().toLowerCase()));
@@ -154,9 +188,9 @@ public class GenerationController {
         return eventStreams.open(id, ApiKeyFilter.owner(http));
     }
 
-    private ResponseEntity<?> pngOrProblem(Job job) {
+    private ResponseEntity<?> imageOrProblem(Job job) {
         if (job.status() == JobStatus.SUCCEEDED) {
-            return png(job.images().get(0));
+            return file(job.images().get(0));
         }
         HttpStatus status = job.status() == JobStatus.CANCELLED ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_CONTENT;
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, job.error() == null
@@ -166,17 +200,22 @@ public class GenerationController {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
     }
 
-    private static ResponseEntity<byte[]> png(JobImage image) {
+    private static ResponseEntity<byte[]> file(JobImage image) {
         return ResponseEntity.ok().contentType(MediaType.parseMediaType(image.mediaType())).body(image.data());
     }
 
-    private static boolean wantsPng(String accept) {
+    /**
+     * Whether the client's Accept names the image's type, or {@code image/*}; a bare {@code *}{@code /*} (what most
+     * clients send by default) asks for the job as JSON.
+     */
+    private static boolean wantsImage(String accept, String mediaType) {
         if (accept == null) {
             return false;
         }
+        MediaType image = MediaType.parseMediaType(mediaType);
         try {
-            return MediaType.parseMediaTypes(accept).stream()
-                    .anyMatch(type -> type.equalsTypeAndSubtype(MediaType.IMAGE_PNG) && type.getQualityValue() > 0);
+            return MediaType.parseMediaTypes(accept).stream().anyMatch(type -> !type.isWildcardType()
+                    && type.includes(image) && type.getQualityValue() > 0);
         } catch (InvalidMediaTypeException e) {
             return false;
         }

@@ -55,7 +55,8 @@ public record JobView(
                 .model(spec.model()).width(spec.width()).height(spec.height()).steps(spec.steps())
                 .guidanceScale(spec.guidanceScale()).guidanceRescale(spec.guidanceRescale())
                 .scheduler(spec.scheduler()).seed(spec.seed()).numImages(spec.numImages()).eta(spec.eta())
-                .strength(spec.imageToImage() ? spec.initImage().strength() : null).build();
+                .strength(spec.imageToImage() ? spec.initImage().strength() : null)
+                .outputFormat(spec.output().format().id()).outputCompression(spec.output().compression()).build();
     }
 
     private static ErrorView error(JobError error) {

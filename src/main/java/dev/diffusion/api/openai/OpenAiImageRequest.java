@@ -25,5 +25,10 @@ public record OpenAiImageRequest(
         @Schema(description = "WIDTHxHEIGHT, or auto for the model's own size", example = "64x64")
         String size,
         @Schema(description = "url (default) or b64_json", example = "b64_json")
-        String responseFormat) {
+        String responseFormat,
+        @Schema(description = "png (default), jpeg or webp", example = "png")
+        String outputFormat,
+        @Schema(description = "0..100 (default 100): jpeg's quality; webp: 100 lossless, lower the lossy quality",
+                example = "100")
+        Integer outputCompression) {
 }

@@ -116,7 +116,8 @@ public class OpenAiImagesController {
             throw new RequestValidationException(errors);
         }
         GenerationSpec spec = resolver.resolve(GenerateRequest.builder().prompt(request.prompt())
-                .model(servedModel(request.model())).width(width).height(height).numImages(request.n()).build());
+                .model(servedModel(request.model())).width(width).height(height).numImages(request.n())
+                .outputFormat(request.outputFormat()).outputCompression(request.outputCompression()).build());
         Job job = quota.submit(spec, ApiKeyFilter.owner(http));
 
         Job done = jobs.await(job.id(), settings.waitTimeout()).orElse(job);

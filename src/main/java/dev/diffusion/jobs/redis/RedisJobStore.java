@@ -2,9 +2,13 @@ package dev.diffusion.jobs.redis;
 
 import dev.diffusion.jobs.FinishedJobLimits;
 import dev.diffusion.jobs.Job;
+import dev.diffusion.jobs.JobCursor;
+import dev.diffusion.jobs.JobPage;
+import dev.diffusion.jobs.JobQuery;
 import dev.diffusion.jobs.JobStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -16,7 +20,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  * Job snapshots as JSON strings, one key per job. An update is a compare-and-set on the whole snapshot, retried when
  * another process changed the job in between, so two workers can never both end a job. Redis expires finished jobs
  * after {@code diffusion.jobs.ttl} by itself; sorted sets of finished jobs (in all and per owner, by the time they
- * ended) keep them within {@link FinishedJobLimits}, the oldest dropped first.
+ * ended) keep them within {@link FinishedJobLimits}, the oldest dropped first. A sorted set per owner of its jobs by
+ * creation time serves listings; entries of jobs that are gone are taken out as a listing meets them, and entries
+ * older than any job can live go whenever the owner creates a job.
  */
 public class RedisJobStore implements JobStore {
 
@@ -27,6 +33,26 @@ public class RedisJobStore implements JobStore {
             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
             return 1
             """, Long.class);
+    /**
+     * The next ARGV[3] entries (id, score) of the index newest first after the entry ARGV[1] (from the start when
+     * empty); if that entry is gone, after every entry created later than ARGV[2] ms. Atomic, so that jobs created
+     * meanwhile cannot shift the page.
+     */
+    @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> NEXT_CREATED = RedisScript.of("""
+            local start = 0
+            if ARGV[1] ~= '' then
+              local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+              if rank then
+                start = rank + 1
+              else
+                start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
+              end
+            end
+            return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1, 'WITHSCORES')
+            """, List.class);
+    /** Jobs read at once while listing: each may hold images, so few. */
+    private static final int LISTING_CHUNK = 16;
 
     private final StringRedisTemplate redis;
     private final RedisQueueProperties keys;
@@ -46,6 +72,12 @@ public class RedisJobStore implements JobStore {
     @Override
     public void create(Job job) {
         redis.opsForValue().set(keys.jobKey(job.id()), codec.write(job), ttlOf(job));
+        String created = keys.createdKey(FinishedJobLimits.ownerKey(job.owner()));
+        Duration longestLife = keys.unfinishedTtl().plus(finishedTtl);
+        redis.opsForZSet().add(created, job.id(), job.createdAt().toEpochMilli());
+        redis.opsForZSet().removeRangeByScore(created, Double.NEGATIVE_INFINITY,
+                job.createdAt().minus(longestLife).toEpochMilli());
+        redis.expire(created, longestLife);
         if (job.status().finished()) {
             keepWithinLimits(job);
         }
@@ -83,6 +115,44 @@ public class RedisJobStore implements JobStore {
     @Override
     public void delete(String id) {
         redis.delete(keys.jobKey(id));
+    }
+
+    @Override
+    public JobPage list(JobQuery query) {
+        String index = keys.createdKey(FinishedJobLimits.ownerKey(query.owner()));
+        JobPage.Collector page = new JobPage.Collector(query);
+        List<String> gone = new ArrayList<>();
+        try {
+            JobCursor at = query.after();
+            while (true) {
+                List<?> entries = redis.execute(NEXT_CREATED, List.of(index), at == null ? "" : at.id(),
+                        at == null ? "0" : Long.toString(at.createdAtMillis()), Integer.toString(LISTING_CHUNK));
+                if (entries == null || entries.isEmpty()) {
+                    return page.page();
+                }
+                List<JobCursor> chunk = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i += 2) {
+                    chunk.add(new JobCursor((long) Double.parseDouble(entries.get(i + 1).toString()),
+                            entries.get(i).toString()));
+                }
+                List<String> stored = redis.opsForValue().multiGet(chunk.stream().map(c -> keys.jobKey(c.id()))
+                        .toList());
+                for (int i = 0; i < chunk.size(); i++) {
+                    String json = stored == null ? null : stored.get(i);
+                    if (json == null) {
+                        gone.add(chunk.get(i).id()); // expired or trimmed
+                    }
+                    if (!page.add(chunk.get(i), json == null ? null : codec.readJob(json))) {
+                        return page.page();
+                    }
+                }
+                at = chunk.get(chunk.size() - 1);
+            }
+        } finally {
+            if (!gone.isEmpty()) { // after the scan, which continues from entries it has met
+                redis.opsForZSet().remove(index, gone.toArray());
+            }
+        }
     }
 
     /** Redis expires finished jobs itself (their keys carry the time-to-live). */

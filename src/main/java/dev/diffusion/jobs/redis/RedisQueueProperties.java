@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param keyPrefix     prefix of every key: the stream {@code <prefix>jobs}, job snapshots {@code <prefix>job:<id>},
  *                      cancellations {@code <prefix>cancel:<id>}, the event channel {@code <prefix>events}, the
- *                      count of a job's watchers {@code <prefix>watchers:<id>}
+ *                      count of a job's watchers {@code <prefix>watchers:<id>}, finished jobs by their ending
+ *                      {@code <prefix>finished[:<owner>]} and jobs by their creation {@code <prefix>created:<owner>}
  * @param consumerGroup the stream's consumer group that all workers share
  * @param consumerName  this worker's name in the group; blank means host name and process id
  * @param claimIdle     a job whose worker has not shown life for this long is taken over by another worker; workers
@@ -43,6 +44,11 @@ public record RedisQueueProperties(
     /** Finished jobs by the time they ended, in all ({@code owner} null) or of one owner key. */
     String finishedKey(String ownerKey) {
         return keyPrefix + (ownerKey == null ? "finished" : "finished:" + ownerKey);
+    }
+
+    /** An owner key's jobs by the time they were created, for listing. */
+    String createdKey(String ownerKey) {
+        return keyPrefix + "created:" + ownerKey;
     }
 
     String costsKey(String model) {

@@ -3,6 +3,7 @@ package dev.diffusion.jobs.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diffusion.image.ImageDecoder;
+import dev.diffusion.image.OutputFormat;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobEvent;
@@ -22,7 +23,8 @@ class JobCodecTest {
     void aJobComesBackAsItWasWritten() {
         GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a red circle").width(64).height(32)
                 .steps(12).guidanceScale(2.5).scheduler("dpmpp_2m").seed(7).numImages(2)
-                .initImage(new GenerationSpec.InitImage(new byte[] {9, 8, 7}, 0.5)).build();
+                .initImage(new GenerationSpec.InitImage(new byte[] {9, 8, 7}, 0.5))
+                .output(new GenerationSpec.Output(OutputFormat.WEBP, 80)).build();
         Job job = new Job("j1", JobStatus.SUCCEEDED, spec, "owner-1", Instant.parse("2026-12-01T10:00:00Z"),
                 Instant.parse("2026-12-01T10:00:01Z"), Instant.parse("2026-12-01T10:00:02Z"), 12, 12,
                 List.of(new JobImage(0, 7, "image/webp", new byte[] {1, 2})), null);
@@ -31,6 +33,22 @@ class JobCodecTest {
 
         assertThat(read).usingRecursiveComparison().isEqualTo(job);
         assertThat(read.spec().version()).isEqualTo(GenerationSpec.VERSION);
+    }
+
+    /** A queued job of format version 1 as the service stored it before images had a choice of format. */
+    @Test
+    void aJobStoredBeforeOutputFormatsMakesPngs() {
+        String stored = """
+                {"id":"v1-1","status":"QUEUED","spec":{"version":1,"model":"shapes","prompt":"a red circle",
+                "negativePrompt":"","width":64,"height":64,"steps":20,"guidanceScale":2.5,"guidanceRescale":0.0,
+                "scheduler":"dpmpp_2m","seed":3,"numImages":1,"eta":0.0,"initImage":null},"owner":null,
+                "createdAt":"2026-11-30T09:00:00Z","startedAt":null,"finishedAt":null,"step":0,"totalSteps":20,
+                "images":[],"error":null}""";
+
+        Job job = codec.readJob(stored);
+
+        assertThat(job.spec().output()).isEqualTo(GenerationSpec.Output.DEFAULT);
+        assertThat(job.spec().output().format()).isEqualTo(OutputFormat.PNG);
     }
 
     /** A running img2img job exactly as the service stored it before the job format had a version. */

@@ -8,6 +8,8 @@ import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobError;
 import dev.diffusion.jobs.JobImage;
+import dev.diffusion.jobs.JobListingContract;
+import dev.diffusion.jobs.JobQuery;
 import dev.diffusion.jobs.JobStatus;
 import dev.diffusion.testing.RequiresRedis;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,6 +44,25 @@ class RedisJobStoreTest {
     @Test
     void finishedJobsStayWithinTheirLimitsTheOldestGoingFirst() {
         FinishedJobLimitsContract.check(store, LIMITS);
+    }
+
+    @Test
+    void listsAnOwnersJobsNewestFirstPageByPage() {
+        JobListingContract.check(store);
+    }
+
+    @Test
+    void aJobDroppedByTheLimitsLeavesTheListingAndItsEntry() {
+        RedisJobStore onePerOwner = new RedisJobStore(redis.template, redis.settings, new JobCodec(), FINISHED_TTL,
+                new FinishedJobLimits(1, 100, 1L << 30));
+        for (String id : List.of("first", "second")) {
+            onePerOwner.create(queued(id));
+            onePerOwner.update(id, job -> with(job, JobStatus.CANCELLED, 0, List.of(), null));
+        }
+        assertThat(onePerOwner.list(new JobQuery("3f2a9c", Set.of(), null, null, 10)).jobs()).extracting(Job::id)
+                .containsExactly("second");
+        assertThat(redis.template.opsForZSet().range(redis.settings.createdKey("3f2a9c"), 0, -1))
+                .containsExactly("second");
     }
 
     @AfterEach
