@@ -55,7 +55,8 @@ class HostileTrafficTest {
     static void start() {
         // small bounds keep accepted jobs cheap; one job at a time keeps the queue the only buffer
         service = TinyModelApplication.start("diffusion.queue.capacity=" + QUEUE_CAPACITY,
-                "diffusion.batching.max-batch-size=1", "diffusion.limits.max-steps=8",
+                "diffusion.batching.max-batch-size=1", "diffusion.batching.max-groups=1",
+                "diffusion.limits.max-steps=8",
                 "diffusion.limits.max-images=2", "diffusion.limits.max-pixels=16384",
                 "diffusion.limits.max-body-size=" + MAX_BODY, "diffusion.jobs.wait-timeout=20s");
         http = new HttpTestClient(TinyModelApplication.port(service));

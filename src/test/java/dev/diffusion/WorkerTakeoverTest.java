@@ -69,6 +69,8 @@ class WorkerTakeoverTest {
                     "--diffusion.queue.redis.claim-idle=3s",
                     "--diffusion.models-dir=target/no-extra-models",
                     "--diffusion.workers.devices=cpu",
+                    // one size per worker, so that both workers get work
+                    "--diffusion.batching.max-groups=1",
                     "--server.port=" + freePort(name));
             processes.put(name, new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(new File("target/" + PREFIX.replace(":", "") + name + ".log")).start());
@@ -94,7 +96,7 @@ class WorkerTakeoverTest {
 
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            // two sizes, so that both workers get work (a worker's batch holds one size)
+            // two sizes, so that both workers get work (a worker here runs one size at a time)
             String body = "{\"prompt\": \"a red circle\", \"steps\": 150, \"seed\": " + i
                     + (i % 2 == 0 ? "" : ", \"width\": 96") + "}";
             var response = http.post("/generate", body);

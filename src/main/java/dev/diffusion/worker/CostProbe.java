@@ -7,10 +7,10 @@ import dev.diffusion.model.NativeMemory;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.ImageSampling;
-import java.util.ArrayList;
-import java.util.List;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**

@@ -62,6 +62,12 @@ final class DenoisingGroup {
         members.remove(member);
     }
 
+    /** The group's model and image size, as logs name them; the group must not be empty. */
+    String label() {
+        GenerationSpec spec = members.get(0).job().spec();
+        return spec.model() + " " + spec.width() + "×" + spec.height();
+    }
+
     /** Any job fits an empty group; otherwise only jobs of the group's model and image size share its UNet calls. */
     boolean fits(GenerationSpec spec) {
         if (members.isEmpty()) {

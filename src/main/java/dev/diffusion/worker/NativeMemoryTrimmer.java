@@ -20,9 +20,9 @@ import org.springframework.stereotype.Component;
 /**
  * Hands the memory that libtorch has freed back to the operating system. libtorch allocates tensors with
  * {@code malloc}, and glibc keeps freed chunks in its arenas for reuse; with batches of ever-changing sizes the
- * arenas fragment and the resident memory of a worker grew by 250 MB over 600 images of a soak, though no tensor
- * stayed alive (BENCHMARKS.md). glibc's {@code malloc_trim(0)} returns every free page of every arena; this calls
- * it every {@code diffusion.workers.memory-trim-interval} (default 10 s; 0 turns it off) on a thread of its own,
+ * arenas fragment and the resident memory of a worker grew over a soak of mixed batches, though no tensor stayed
+ * alive (BENCHMARKS.md, "Soak"). glibc's {@code malloc_trim(0)} returns every free page of every arena; this calls
+ * it every {@code diffusion.workers.memory-trim-interval} (0 turns it off) on a thread of its own,
  * through JNA, which DJL already brings. Where the C library has no {@code malloc_trim} (musl, macOS) it does
  * nothing. Each trim is timed in {@code diffusion.memory.trim}.
  */

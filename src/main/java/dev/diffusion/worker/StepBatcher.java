@@ -11,6 +11,8 @@ import dev.diffusion.pipeline.ImageSampling;
 import dev.diffusion.worker.DenoisingGroup.Member;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker's step-level ("continuous") batcher: the life of the jobs in its {@link DenoisingGroup}. Jobs join
- * between steps and leave when they finish, fail, are cancelled or time out; previews are made for watched jobs;
- * finished images are encoded by {@link ImageOutput}. One job's failure ends that job only.
+ * A worker's step-level ("continuous") batcher: the life of the jobs in its {@link DenoisingGroup}s. A worker holds up
+ * to {@code maxGroups} groups, one per model and image size it is running, and steps them in turn, so that a job of
+ * another size starts at the next step boundary instead of waiting for a long job to end. Jobs join between steps
+ * and leave when they finish, fail, are cancelled or time out; previews are made for watched jobs; finished images
+ * are encoded by {@link ImageOutput}. One job's failure ends that job only; a failed call ends its group's jobs only.
  */
 final class StepBatcher {
 
@@ -32,21 +36,24 @@ final class StepBatcher {
     private final JobLeases jobs;
     private final EngineRequests engineRequests;
     private final int maxBatchSize;
+    private final int maxGroups;
     private final int previewEvery;
     private final Duration jobTimeout;
     private final Clock clock;
     private final BooleanSupplier aborting;
-    private final DenoisingGroup group = new DenoisingGroup();
+    /** The groups in the order of their next steps: the head steps next, then goes to the back. */
+    private final Deque<DenoisingGroup> groups = new ArrayDeque<>();
 
     /** @param budgets per model, what its calls may take on this worker; a model without one is not bounded here */
     StepBatcher(Map<String, DiffusionPipeline> pipelines, Map<String, CallBudget> budgets, JobLeases jobs,
-            EngineRequests engineRequests, int maxBatchSize, int previewEvery, Duration jobTimeout, Clock clock,
-            BooleanSupplier aborting) {
+            EngineRequests engineRequests, int maxBatchSize, int maxGroups, int previewEvery, Duration jobTimeout,
+            Clock clock, BooleanSupplier aborting) {
         this.pipelines = pipelines;
         this.budgets = budgets;
         this.jobs = jobs;
         this.engineRequests = engineRequests;
         this.maxBatchSize = maxBatchSize;
+        this.maxGroups = maxGroups;
         this.previewEvery = previewEvery;
         this.jobTimeout = jobTimeout;
         this.clock = clock;
@@ -54,27 +61,40 @@ final class StepBatcher {
     }
 
     boolean isEmpty() {
-        return group.isEmpty();
+        return groups.isEmpty();
     }
 
+    /** Whether some job could still join: a group has room, or another group may start. */
     boolean hasRoom() {
-        return group.size() < maxBatchSize;
+        return groups.size() < maxGroups || groups.stream().anyMatch(group -> group.size() < maxBatchSize);
     }
 
     /**
-     * Whether the job may join the group: same model and size, and the group's UNet call with its rows added stays
-     * within the worker's memory budget for the model.
+     * Whether the job may join the running group of its model and size (room left, and the group's UNet call with its
+     * rows added stays within the worker's memory budget for the model), or, if no group has its size, start one.
      */
     boolean fits(GenerationSpec spec) {
-        if (!group.fits(spec)) {
+        DenoisingGroup group = groupOf(spec);
+        if (group == null) {
+            return groups.size() < maxGroups;
+        }
+        if (group.size() >= maxBatchSize) {
             return false;
         }
         CallBudget budget = budgets.get(spec.model());
-        if (budget == null || group.isEmpty()) {
+        if (budget == null) {
             return true;
         }
         int rows = budget.rows(spec) + group.members().stream().mapToInt(m -> budget.rows(m.job().spec())).sum();
         return budget.unetFits(rows, budget.area(spec));
+    }
+
+    /**
+     * The running group of the job's model and size, null if none. Another group of the same size would only take
+     * turns with it, so a job waits for room in its own.
+     */
+    private DenoisingGroup groupOf(GenerationSpec spec) {
+        return groups.stream().filter(group -> group.fits(spec)).findFirst().orElse(null);
     }
 
     /**
@@ -95,23 +115,45 @@ final class StepBatcher {
                         + "images");
             }
             List<ImageSampling> images = pipeline.prepare(engineRequests.of(job.spec()));
+            DenoisingGroup group = groupOf(job.spec());
+            if (group == null) {
+                group = new DenoisingGroup();
+                groups.addLast(group);
+            }
             group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout)));
         } catch (RuntimeException | Error e) {
-            // not in the group yet, so the worker's own safety net would not end it
+            // not in a group yet, so the worker's own safety net would not end it
             failOrRelease(job, e);
         }
     }
 
     /**
-     * Drops the jobs that were cancelled or ran out of time, then makes one UNet call for every image of the others,
-     * then tells each job its progress and, once it is done, gives it its images.
+     * Drops the jobs of every group that were cancelled or ran out of time, then makes one UNet call for every image
+     * of the next group's jobs, then tells each of them its progress and, once it is done, gives it its images.
      */
     void step() {
-        group.members().forEach(this::stopIfUnwanted);
-        if (group.isEmpty()) {
+        for (DenoisingGroup group : groups) {
+            group.members().forEach(member -> stopIfUnwanted(group, member));
+        }
+        groups.removeIf(DenoisingGroup::isEmpty);
+        DenoisingGroup group = groups.pollFirst();
+        if (group == null) {
             return;
         }
-        group.step().forEach(this::fail);
+        String label = group.label();
+        try {
+            step(group);
+        } catch (RuntimeException | Error e) {
+            log.error("a step of the {} group failed; its jobs end", label, e);
+            group.members().forEach(member -> fail(group, member, e));
+        }
+        if (!group.isEmpty()) {
+            groups.addLast(group);
+        }
+    }
+
+    private void step(DenoisingGroup group) {
+        group.step().forEach((member, cause) -> fail(group, member, cause));
         Map<Member, List<ImageSampling>> wanted = new LinkedHashMap<>();
         for (Member member : group.members()) {
             if (member.done()) {
@@ -122,15 +164,18 @@ final class StepBatcher {
                 wanted.put(member, member.images().subList(0, 1));
             }
         }
+        if (group.isEmpty()) {
+            return;
+        }
         CallBudget budget = budgets.get(group.members().get(0).job().spec().model());
         DenoisingGroup.Decoded decoded = group.decode(wanted, budget == null ? Integer.MAX_VALUE
                 : budget.maxDecodeImages(budget.area(group.members().get(0).job().spec())));
-        decoded.failures().forEach(this::fail);
+        decoded.failures().forEach((member, cause) -> fail(group, member, cause));
         for (Member member : group.members()) {
             List<GeneratedImage> pixels = decoded.images().get(member);
             reportProgress(member, member.done() || pixels == null ? null : ImageOutput.preview(pixels.get(0)));
             if (member.done()) {
-                // stays in the group until stored: if the store fails, the worker's safety net releases it
+                // stays in the group until stored: if the store fails, the group's jobs end (or are released)
                 jobs.succeed(member.job().id(), pixels.stream()
                         .map(image -> ImageOutput.finished(image, member.job().spec())).toList());
                 group.remove(member);
@@ -147,16 +192,19 @@ final class StepBatcher {
         }
     }
 
-    /** Ends every job of the group with {@code cause}, a failure of the shared call that no single job caused. */
+    /** Ends every running job with {@code cause}: the worker's safety net, for a failure no single job caused. */
     void failAll(Throwable cause) {
-        group.members().forEach(member -> fail(member, cause));
+        for (DenoisingGroup group : groups) {
+            group.members().forEach(member -> fail(group, member, cause));
+        }
+        groups.clear();
     }
 
     /**
      * Ends the job if it was cancelled or ran out of time; drops it if the service is aborting (a durable queue gives
      * it to another worker, otherwise it fails).
      */
-    private void stopIfUnwanted(Member member) {
+    private void stopIfUnwanted(DenoisingGroup group, Member member) {
         String id = member.job().id();
         if (jobs.cancelRequested(id)) {
             group.remove(member);
@@ -172,7 +220,7 @@ final class StepBatcher {
         }
     }
 
-    private void fail(Member member, Throwable cause) {
+    private void fail(DenoisingGroup group, Member member, Throwable cause) {
         group.remove(member);
         failOrRelease(member.job(), cause);
     }

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One device's worker thread: between steps it fills its {@link StepBatcher} from the queue, then runs the group's
- * next step. Queue policy, so that no job starves: an empty group takes whatever job is oldest; a running group takes
- * the oldest job only if it fits (same model and size) and has room. A job that does not fit stays queued, at the
- * head, and holds back the jobs behind it until the group drains, so jobs start in the order they came. A failure
- * never takes the worker down.
+ * One device's worker thread: between steps it fills its {@link StepBatcher} from the queue, then runs the next
+ * group's step. Queue policy, so that no job starves: the oldest job is taken if it can join a running group (same
+ * model and size, room, budget) or start one of its own (fewer groups than {@code max-groups}). A job that cannot
+ * stays queued, at the head, and holds back the jobs behind it until a group drains, so jobs start in the order they
+ * came. A failure never takes the worker down.
  */
 final class Worker implements Runnable {
 
@@ -49,7 +49,7 @@ final class Worker implements Runnable {
         this.firstWork = firstWork;
     }
 
-    /** Runs until stopped; a stopping worker takes no new job but lets its group finish (or abort). */
+    /** Runs until stopped; a stopping worker takes no new job but lets its groups finish (or abort). */
     @Override
     public void run() {
         try {
@@ -67,7 +67,7 @@ final class Worker implements Runnable {
                     batcher.step();
                 }
             } catch (InterruptedException e) {
-                // only an empty group waits on the queue, so no job is left behind
+                // only an empty batcher waits on the queue, so no job is left behind
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException | Error e) {
@@ -80,7 +80,7 @@ final class Worker implements Runnable {
     }
 
     /**
-     * A queue that fails (a lost Redis connection, say) must not end the jobs already in the group: they go on, and
+     * A queue that fails (a lost Redis connection, say) must not end the jobs already running: they go on, and
      * the worker asks the queue again after a pause.
      */
     private void admitJobsOrWait() throws InterruptedException {
@@ -119,13 +119,13 @@ final class Worker implements Runnable {
     private void gather() {
         long deadline = System.nanoTime() + gatherWait.toNanos();
         while (batcher.hasRoom() && System.nanoTime() < deadline) {
-            // parking, unlike sleeping, cannot be interrupted while the group holds running jobs
+            // parking, unlike sleeping, cannot be interrupted while the batcher holds running jobs
             jobs.takeNextIf(batcher::fits).ifPresentOrElse(batcher::admit,
                     () -> LockSupport.parkNanos(GATHER_POLL_NANOS));
         }
     }
 
-    /** {@code diffusion.workers.busy} counts workers with a non-empty group. */
+    /** {@code diffusion.workers.busy} counts workers running jobs. */
     private void showBusy() {
         boolean now = !batcher.isEmpty();
         if (now != working) {

@@ -109,7 +109,7 @@ public class WorkerPool implements SmartLifecycle {
             Runnable measureCosts = () -> pipelines.forEach((name, pipeline) ->
                     measureCosts(name, pipeline, device, budgetBytes, budgets));
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
-                    settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
+                    batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
                     busy::incrementAndGet, busy::decrementAndGet, measureCosts);
             Thread thread = new Thread(worker, "worker-" + device);

@@ -18,22 +18,23 @@ class BatchingPropertiesTest {
     }
 
     @Test
-    void defaultsToBatchesOfEightJobsWithoutAGatherWait() {
+    void defaultsToBatchesOfEightJobsInFourGroupsWithoutAGatherWait() {
         context.run(started -> assertThat(started.getBean(BatchingProperties.class))
-                .isEqualTo(new BatchingProperties(8, Duration.ZERO, 4)));
+                .isEqualTo(new BatchingProperties(8, 4, Duration.ZERO, 4)));
     }
 
     @Test
     void bindsEverySetting() {
-        context.withPropertyValues("diffusion.batching.max-batch-size=1", "diffusion.batching.gather-wait=20ms",
-                        "diffusion.batching.parallel-from-rows=0")
+        context.withPropertyValues("diffusion.batching.max-batch-size=1", "diffusion.batching.max-groups=2",
+                        "diffusion.batching.gather-wait=20ms", "diffusion.batching.parallel-from-rows=0")
                 .run(started -> assertThat(started.getBean(BatchingProperties.class))
-                        .isEqualTo(new BatchingProperties(1, Duration.ofMillis(20), 0)));
+                        .isEqualTo(new BatchingProperties(1, 2, Duration.ofMillis(20), 0)));
     }
 
     @Test
-    void refusesABatchBelowOneJobAndANegativeOrLongGatherWait() {
+    void refusesABatchOrGroupsBelowOneAndANegativeOrLongGatherWait() {
         for (String invalid : List.of("diffusion.batching.max-batch-size=0", "diffusion.batching.max-batch-size=65",
+                "diffusion.batching.max-groups=0", "diffusion.batching.max-groups=17",
                 "diffusion.batching.gather-wait=-1ms", "diffusion.batching.gather-wait=2s",
                 "diffusion.batching.parallel-from-rows=-1")) {
             context.withPropertyValues(invalid).run(started -> assertThat(started).as(invalid).hasFailed());

@@ -110,12 +110,16 @@ class StepBatcherTest {
     }
 
     private StepBatcher batcher(Sides service, int maxBatchSize) {
-        return batcher(service, maxBatchSize, Map.of());
+        return batcher(service, maxBatchSize, 4, Map.of());
     }
 
     private StepBatcher batcher(Sides service, int maxBatchSize, Map<String, CallBudget> budgets) {
+        return batcher(service, maxBatchSize, 4, budgets);
+    }
+
+    private StepBatcher batcher(Sides service, int maxBatchSize, int maxGroups, Map<String, CallBudget> budgets) {
         return new StepBatcher(Map.of(MODEL, pipeline), budgets, service.leases(), new EngineRequests(1 << 24),
-                maxBatchSize, 2, Duration.ofSeconds(10), clock, aborting::get);
+                maxBatchSize, maxGroups, 2, Duration.ofSeconds(10), clock, aborting::get);
     }
 
     /**
@@ -189,7 +193,7 @@ class StepBatcherTest {
         for (int i = 0; i < 8; i++) {
             batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
         }
-        assertThat(batcher.hasRoom()).isFalse();
+        assertThat(batcher.fits(watched)).as("the group is full").isFalse();
         drain(batcher);
 
         assertThat(unetCalls.get(0)).as("images in the first call").isEqualTo(9);
@@ -346,18 +350,43 @@ class StepBatcherTest {
     }
 
     @Test
-    void aJobOfAnotherSizeWaitsQueuedUntilTheGroupDrainsAndLaterJobsDoNotOvertakeIt() throws Exception {
-        clock.useSystemTime();
+    void aJobOfAnotherSizeStartsAtTheNextStepInAGroupOfItsOwnAndTheGroupsTakeTurns() throws Exception {
+        String running = submit(jobs, request("a long one", "ddim", 1, 6, 5.0, 1));
+        String otherSize = submit(jobs, sized("wide", 96, "ddim", 2, 2, 5.0, 1));
+        String sameSize = submit(jobs, request("joins the first group", "ddim", 3, 2, 5.0, 1));
+
+        runWorker(batcher(jobs, 8, 4, Map.of()), running, otherSize, sameSize);
+
+        assertThat(job(otherSize).finishedAt()).as("did not wait for the long job")
+                .isBefore(job(running).finishedAt());
+        assertThat(unetCalls).as("the 64-wide group (two jobs, then the long one alone) and the 96-wide group take "
+                + "turns; no call mixes sizes").containsExactly(2, 1, 2, 1, 1, 1, 1, 1);
+    }
+
+    @Test
+    void withOneGroupAJobOfAnotherSizeWaitsQueuedUntilTheGroupDrainsAndLaterJobsDoNotOvertakeIt() throws Exception {
         String running = submit(jobs, request("a long one", "ddim", 1, 12, 5.0, 1));
         String otherSize = submit(jobs, sized("wide", 96, "ddim", 2, 2, 5.0, 1));
         String behind = submit(jobs, request("fits the first group", "ddim", 3, 2, 5.0, 1));
+
+        runWorker(batcher(jobs, 8, 1, Map.of()), running, otherSize, behind);
+
+        assertThat(job(otherSize).startedAt()).as("shown running only once it runs")
+                .isAfterOrEqualTo(job(running).finishedAt());
+        assertThat(job(behind).startedAt()).isAfterOrEqualTo(job(otherSize).startedAt());
+        assertThat(unetCalls).as("every call holds one job: no job overtook the one of another size")
+                .containsOnly(1);
+    }
+
+    /** Runs a worker thread with {@code batcher} until the jobs have succeeded, then stops it. */
+    private void runWorker(StepBatcher batcher, String... ids) throws InterruptedException {
+        clock.useSystemTime();
         AtomicBoolean stopping = new AtomicBoolean();
-        Worker worker = new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ofMillis(5), stopping::get,
-                () -> { }, () -> { }, () -> { });
-        Thread thread = new Thread(worker, "test-worker");
+        Thread thread = new Thread(new Worker("cpu", batcher, jobs.leases(), Duration.ofMillis(5), stopping::get,
+                () -> { }, () -> { }, () -> { }), "test-worker");
         thread.start();
         try {
-            for (String id : List.of(running, otherSize, behind)) {
+            for (String id : ids) {
                 assertThat(jobs.api().await(id, Duration.ofMinutes(1)).orElseThrow().status())
                         .isEqualTo(JobStatus.SUCCEEDED);
             }
@@ -365,13 +394,7 @@ class StepBatcherTest {
             stopping.set(true);
             thread.join(Duration.ofSeconds(10).toMillis());
         }
-
         assertThat(thread.isAlive()).isFalse();
-        assertThat(job(otherSize).startedAt()).as("shown running only once it runs")
-                .isAfterOrEqualTo(job(running).finishedAt());
-        assertThat(job(behind).startedAt()).isAfterOrEqualTo(job(otherSize).startedAt());
-        assertThat(unetCalls).as("every call holds one job: no job overtook the one of another size")
-                .containsOnly(1);
     }
 
     @Test
