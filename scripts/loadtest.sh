@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Gatling simulations of loadtest/ (steady, ramp, overload, in that order) against a freshly started service
-# and copies each HTML report to loadtest/reports/<simulation>/. Stops at the first simulation that fails its
+# and copies each HTML report to target/loadtest-reports/<simulation>/. Stops at the first simulation that fails its
 # assertions (its report is still copied). About 5 minutes with the defaults.
 #
 #   scripts/loadtest.sh [simulation ...]      (default: steady ramp overload)
@@ -34,10 +34,10 @@ for name in "${SIMULATIONS[@]}"; do
     ./mvnw -B -f loadtest/pom.xml gatling:test -Dgatling.simulationClass="$class" -DbaseUrl="$url" \
         ${GATLING_OPTS:-} </dev/null | tee "target/loadtest-$name.log" | grep -v -E '^\[INFO\] Download' || status=$?
     report=$(ls -td loadtest/target/gatling/"$name"simulation-*/ | head -1)
-    rm -rf "loadtest/reports/$name"
-    mkdir -p loadtest/reports
-    cp -r "$report" "loadtest/reports/$name"
-    echo "report: loadtest/reports/$name/index.html"
+    rm -rf "target/loadtest-reports/$name"
+    mkdir -p target/loadtest-reports
+    cp -r "$report" "target/loadtest-reports/$name"
+    echo "report: target/loadtest-reports/$name/index.html"
     if ((status != 0)); then
         echo "$name failed; see target/loadtest-$name.log" >&2
         exit "$status"

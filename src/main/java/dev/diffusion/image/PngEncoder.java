@@ -10,8 +10,8 @@ import java.util.zip.Deflater;
 /**
  * Writes packed RGB pixels as an 8-bit RGB PNG, with text chunks such as AUTOMATIC1111's {@code parameters}: a
  * {@code tEXt} chunk when the text is Latin-1, else an uncompressed {@code iTXt} chunk in UTF-8 (as Pillow writes
- * them). Written directly rather than through ImageIO, whose PNG writer took 0.4–0.9 ms of CPU for a 64×64 image
- * against 0.13–0.19 ms here (Pillow: 0.12 ms): a job writes one PNG per preview and per image on the worker thread,
+ * them). Written directly rather than through ImageIO, whose PNG writer took several times the CPU time
+ * (BENCHMARKS.md, "Pipeline time per step"): a job writes one PNG per preview and per image on the worker thread,
  * between steps, so this is time outside the networks. As an {@link ImageEncoder} it ignores the compression: PNG is
  * lossless.
  */
@@ -100,7 +100,7 @@ public final class PngEncoder implements ImageEncoder {
     }
 
     private static byte[] deflate(byte[] data) {
-        // the fastest level: 0.12-0.3 ms against 0.3-0.5 ms for a 64x64 image on the worker thread, files 2 % larger
+        // the fastest level: on the worker thread, time matters more than the few percent of file size it costs
         Deflater deflater = new Deflater(Deflater.BEST_SPEED);
         try {
             deflater.setInput(data);

@@ -28,10 +28,9 @@ public final class DjlSettings {
         // TorchScript's profiling executor re-profiles the graph for every new input shape, and a batching worker
         // meets many (rows vary with the jobs in a batch); on CPU it gained nothing in BENCHMARKS.md's measurement
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
-        // On 2 cores one intra-op thread beats two for this service's small calls: the bundled model's 2-row UNet
-        // call took 16.8 ms against 23-27 ms, and images/s rose 1.3-1.9x at concurrency 1 and 1.4x at 8
-        // (BENCHMARKS.md); large batched calls take both cores again (IntraOpThreads). With more cores DJL's
-        // default (one thread per core) stays
+        // On 2 cores one intra-op thread beats two for this service's small calls, in call time and in images/s
+        // (BENCHMARKS.md, "Threads"); large batched calls take both cores again (IntraOpThreads). With more cores
+        // DJL's default (one thread per core) stays
         if (Runtime.getRuntime().availableProcessors() <= 2) {
             setIfAbsent(THREADS, "1");
         }

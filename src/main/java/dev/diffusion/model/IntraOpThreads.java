@@ -6,8 +6,8 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * How many libtorch intra-op threads a network call uses, by the work it carries. On a machine of two cores one
  * thread is fastest for a small call (two threads wait for each other and for the service's own threads), while a
- * large call gains from both: the bundled model's UNet took 16.4 ms for 2 rows on one thread and 15.3 on two, but
- * 93 ms for 16 rows on one and 57 on two (BENCHMARKS.md). The work is counted in rows of the bundled model's latent
+ * large call gains from both (the bundled model's UNet calls of 2 and 16 rows, BENCHMARKS.md, "Threads"). The work
+ * is counted in rows of the bundled model's latent
  * (4x16x16 values, a 64x64 image), so that a call of 2 rows at a 64x64 latent (512x512 pixels) counts as 32 such
  * rows. libtorch keeps the count per calling thread under OpenMP, so a worker sets it before each call and other
  * threads are not touched.

@@ -17,14 +17,14 @@ import java.util.List;
  * <ul>
  * <li>OpenMP threads that wait for work sleep instead of spinning ({@code OMP_WAIT_POLICY=PASSIVE}). Small calls run
  * on one thread and never wait; a large call on two cores spun its second thread away whenever another process
- * wanted a core: a 2-row call at a 32x32 latent took 6.3 s instead of 0.07 s on a busy machine (BENCHMARKS.md).</li>
+ * wanted a core, many times slower on a busy machine (BENCHMARKS.md, "Real sizes").</li>
  * <li>Memory. A UNet call at a large latent allocates buffers of tens to hundreds of MB (attention scores) and frees
- * them at once; with glibc's defaults every call faults them in again. libtorch places buffers of 2 MB and more on
- * transparent huge pages ({@code THP_MEM_ALLOC_ENABLE}), one fault per 2 MB instead of per 4 KB; and under glibc's
+ * them at once; with glibc's defaults every call faults them in again. libtorch places its large buffers on
+ * transparent huge pages ({@code THP_MEM_ALLOC_ENABLE}), one fault per huge page instead of per page; and under glibc's
  * malloc (not when jemalloc is preloaded) the thresholds under which glibc maps buffers separately and gives the top
  * of its heap back go up to 1 GiB ({@code mallopt}, as {@code MALLOC_MMAP_THRESHOLD_}/{@code MALLOC_TRIM_THRESHOLD_}
- * would), so that freed buffers are reused. glibc serves threads other than the main one from arenas of at most
- * 64 MB, so larger buffers are still mapped anew on every call: jemalloc (README, "Native memory") keeps them.</li>
+ * would), so that freed buffers are reused. glibc serves threads other than the main one from arenas of bounded
+ * size, so larger buffers are still mapped anew on every call: jemalloc (README, "Native memory") keeps them.</li>
  * </ul>
  */
 public final class NativeRuntime {
