@@ -14,9 +14,9 @@ import org.springframework.validation.annotation.Validated;
  * {@code diffusion.batching.*}: step-level batching in each worker (see {@link StepBatcher}).
  *
  * @param maxBatchSize jobs that share one UNet call; 1 turns batching off
- * @param maxGroups    groups (a model and image size each) a worker runs at once, a step of each in turn: a job of
- *                     another size starts at the next step instead of waiting for the running ones to end, and each
- *                     group runs that much slower meanwhile (keep it times {@code diffusion.limits.max-job-time} under
+ * @param maxGroups    groups (a model and image size each) a worker runs at once, sharing its time fairly (the group
+ *                     that has had the least time steps next): a job of another size starts at the next step instead
+ *                     of waiting for the running ones to end, and each group runs that much slower meanwhile (keep it times {@code diffusion.limits.max-job-time} under
  *                     {@code diffusion.jobs.timeout}); 1: one group, other sizes wait until it drains
  * @param gatherWait   how long a worker that starts a fresh group waits for more jobs to start with it; later jobs
  *                     still join at any step boundary, so this only helps jobs that arrive together

@@ -41,6 +41,29 @@ final class DenoisingGroup {
     }
 
     private final List<Member> members = new ArrayList<>();
+    /** The worker time this group's steps have taken, counted from the least of the groups' when it started. */
+    private long usedNanos;
+    /** When it last stepped, in the worker's count of steps: of two groups with equal time, the staler goes first. */
+    private long lastTurn;
+
+    /** @param usedNanos the time it starts with: the least any running group has had, so it brings no credit */
+    DenoisingGroup(long usedNanos) {
+        this.usedNanos = usedNanos;
+    }
+
+    long usedNanos() {
+        return usedNanos;
+    }
+
+    long lastTurn() {
+        return lastTurn;
+    }
+
+    /** Counts a step of {@code nanos} taken as the worker's {@code turn}th step. */
+    void charge(long nanos, long turn) {
+        usedNanos += nanos;
+        lastTurn = turn;
+    }
 
     List<Member> members() {
         return List.copyOf(members);

@@ -11,8 +11,9 @@ import dev.diffusion.pipeline.ImageSampling;
 import dev.diffusion.worker.DenoisingGroup.Member;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker's step-level ("continuous") batcher: the life of the jobs in its {@link DenoisingGroup}s. A worker holds up
- * to {@code maxGroups} groups, one per model and image size it is running, and steps them in turn, so that a job of
- * another size starts at the next step boundary instead of waiting for a long job to end. Jobs join between steps
+ * to {@code maxGroups} groups, one per model and image size it is running, and shares its time between them fairly:
+ * the group that has had the least time takes the next step. So a job of another size starts at the next step
+ * boundary, and a small job runs at about half its own speed beside a large one instead of waiting for it to end. Jobs join between steps
  * and leave when they finish, fail, are cancelled or time out; previews are made for watched jobs; finished images
  * are encoded by {@link ImageOutput}. One job's failure ends that job only; a failed call ends its group's jobs only.
  */
@@ -41,8 +43,9 @@ final class StepBatcher {
     private final Duration jobTimeout;
     private final Clock clock;
     private final BooleanSupplier aborting;
-    /** The groups in the order of their next steps: the head steps next, then goes to the back. */
-    private final Deque<DenoisingGroup> groups = new ArrayDeque<>();
+    private final List<DenoisingGroup> groups = new ArrayList<>();
+    /** Steps taken by this worker, to tell which of two groups of equal time stepped last. */
+    private long turns;
 
     /** @param budgets per model, what its calls may take on this worker; a model without one is not bounded here */
     StepBatcher(Map<String, DiffusionPipeline> pipelines, Map<String, CallBudget> budgets, JobLeases jobs,
@@ -117,8 +120,8 @@ final class StepBatcher {
             List<ImageSampling> images = pipeline.prepare(engineRequests.of(job.spec()));
             DenoisingGroup group = groupOf(job.spec());
             if (group == null) {
-                group = new DenoisingGroup();
-                groups.addLast(group);
+                group = new DenoisingGroup(groups.stream().mapToLong(DenoisingGroup::usedNanos).min().orElse(0));
+                groups.add(group);
             }
             group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout)));
         } catch (RuntimeException | Error e) {
@@ -136,20 +139,21 @@ final class StepBatcher {
             group.members().forEach(member -> stopIfUnwanted(group, member));
         }
         groups.removeIf(DenoisingGroup::isEmpty);
-        DenoisingGroup group = groups.pollFirst();
-        if (group == null) {
+        if (groups.isEmpty()) {
             return;
         }
+        DenoisingGroup group = groups.stream().min(Comparator.comparingLong(DenoisingGroup::usedNanos)
+                .thenComparingLong(DenoisingGroup::lastTurn)).orElseThrow();
         String label = group.label();
+        Instant began = clock.instant();
         try {
             step(group);
         } catch (RuntimeException | Error e) {
             log.error("a step of the {} group failed; its jobs end", label, e);
             group.members().forEach(member -> fail(group, member, e));
         }
-        if (!group.isEmpty()) {
-            groups.addLast(group);
-        }
+        group.charge(Duration.between(began, clock.instant()).toNanos(), ++turns);
+        groups.removeIf(DenoisingGroup::isEmpty);
     }
 
     private void step(DenoisingGroup group) {

@@ -59,6 +59,8 @@ class StepBatcherTest {
     private static final AtomicInteger decodedImages = new AtomicInteger();
     /** Images per decoder call, in call order. */
     private static final List<Integer> decodeCalls = Collections.synchronizedList(new ArrayList<>());
+    /** If set, every UNet call advances this clock by a millisecond per image: a call's time as the batcher sees it. */
+    private static volatile SettableClock timedCalls;
 
     private final SettableClock clock = new SettableClock();
     private final AtomicBoolean aborting = new AtomicBoolean();
@@ -77,6 +79,10 @@ class StepBatcherTest {
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> {
             if (network == Network.UNET) {
                 unetCalls.add(images);
+                SettableClock clock = timedCalls;
+                if (clock != null) {
+                    clock.advance(Duration.ofMillis(images));
+                }
             } else if (network == Network.VAE_DECODER) {
                 decodedImages.addAndGet(images);
                 decodeCalls.add(images);
@@ -95,6 +101,7 @@ class StepBatcherTest {
         events = new LocalJobEvents();
         jobs = newJobService();
         unetCalls.clear();
+        timedCalls = null;
         decodedImages.set(0);
         decodeCalls.clear();
     }
@@ -350,8 +357,8 @@ class StepBatcherTest {
     }
 
     @Test
-    void aJobOfAnotherSizeStartsAtTheNextStepInAGroupOfItsOwnAndTheGroupsTakeTurns() throws Exception {
-        String running = submit(jobs, request("a long one", "ddim", 1, 6, 5.0, 1));
+    void aJobOfAnotherSizeStartsAtTheNextStepInAGroupOfItsOwn() throws Exception {
+        String running = submit(jobs, request("a long one", "ddim", 1, 12, 5.0, 1));
         String otherSize = submit(jobs, sized("wide", 96, "ddim", 2, 2, 5.0, 1));
         String sameSize = submit(jobs, request("joins the first group", "ddim", 3, 2, 5.0, 1));
 
@@ -359,8 +366,23 @@ class StepBatcherTest {
 
         assertThat(job(otherSize).finishedAt()).as("did not wait for the long job")
                 .isBefore(job(running).finishedAt());
-        assertThat(unetCalls).as("the 64-wide group (two jobs, then the long one alone) and the 96-wide group take "
-                + "turns; no call mixes sizes").containsExactly(2, 1, 2, 1, 1, 1, 1, 1);
+        assertThat(unetCalls).as("the first group's first call holds both its jobs").startsWith(2);
+    }
+
+    @Test
+    void theGroupThatHasHadTheLeastTimeStepsNext() {
+        timedCalls = clock;  // a call takes a millisecond per image
+        String large = submit(jobs, request("four images", "ddim", 1, 6, 5.0, 4));
+        String small = submit(jobs, sized("one image, another size", 96, "ddim", 2, 8, 5.0, 1));
+        StepBatcher batcher = batcher(jobs, 8, 4, Map.of());
+        batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
+        batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
+        drain(batcher);
+
+        assertThat(job(large).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job(small).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(unetCalls).as("four one-image steps for each four-image step, then the large group alone")
+                .containsExactly(4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4, 4, 4, 4);
     }
 
     @Test
