@@ -11,7 +11,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
@@ -33,19 +35,26 @@ public final class CostProbe {
     private final double maxCallSeconds;
     private final long memoryBudget;
     private final boolean measuresMemory;
+    private final BooleanSupplier abandoned;
     private final List<CallCost.Sample> unetBytes = new ArrayList<>();
     private final List<CallCost.Sample> unetSeconds = new ArrayList<>();
     private final List<CallCost.Sample> vaeBytes = new ArrayList<>();
     private final List<CallCost.Sample> vaeSeconds = new ArrayList<>();
 
-    /** @param measuresMemory false on a GPU, whose memory the process's resident size does not show */
-    public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory) {
+    /**
+     * @param measuresMemory false on a GPU, whose memory the process's resident size does not show
+     * @param abandoned      asked before each size: true stops the probe (the service is shutting down)
+     */
+    public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory,
+            BooleanSupplier abandoned) {
         this.pipeline = pipeline;
+        this.abandoned = abandoned;
         this.maxCallSeconds = maxCallSeconds;
         this.memoryBudget = memoryBudget;
         this.measuresMemory = measuresMemory && NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0;
     }
 
+    /** @throws CancellationException if it was abandoned before it finished */
     public ModelCosts measure() {
         ModelIndex index = pipeline.index();
         int ownSide = index.sampleSize() / index.vaeScaleFactor();
@@ -82,6 +91,9 @@ public final class CostProbe {
 
     private Measured record(List<CallCost.Sample> bytes, List<CallCost.Sample> seconds, int side, int rows,
             Call call) {
+        if (abandoned.getAsBoolean()) {
+            throw new CancellationException("the cost probe was abandoned");
+        }
         Measured measured = call.measure(side, rows);
         double area = (double) side * side;
         seconds.add(new CallCost.Sample(rows, area, measured.seconds()));

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,7 +127,15 @@ public class WorkerPool implements SmartLifecycle {
     private void measureCosts(String name, DiffusionPipeline pipeline, Device device, long budgetBytes,
             Map<String, CallBudget> budgets) {
         long began = System.nanoTime();
-        ModelCosts costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu()).measure();
+        ModelCosts costs;
+        try {
+            // a shutdown must not wait for the probe: it stops at its next call
+            costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), () -> stopping)
+                    .measure();
+        } catch (CancellationException e) {
+            log.info("measuring model {} on {} stopped: the service is shutting down", name, device);
+            return;
+        }
         budgets.put(name, new CallBudget(pipeline.index(), costs, budgetBytes));
         costBook.record(name, new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
                 device.toString()));

@@ -1,0 +1,64 @@
+package dev.diffusion.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import dev.diffusion.model.CallCost;
+import dev.diffusion.model.IntraOpThreads;
+import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.ModelCosts;
+import dev.diffusion.model.ModelFolder;
+import dev.diffusion.model.NativeMemory;
+import dev.diffusion.pipeline.DiffusionPipeline;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The warm-up probe on the random-weight test model: what it measures, and that a shutdown stops it. */
+class CostProbeTest {
+
+    private static LoadedModel model;
+    private static DiffusionPipeline pipeline;
+
+    @BeforeAll
+    static void load() {
+        model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
+        pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
+    }
+
+    @AfterAll
+    static void close() {
+        pipeline.close();
+        model.close();
+    }
+
+    @Test
+    void largerCallsAreEstimatedToCostMoreAndEveryMeasuredCallIsPositive() {
+        ModelCosts costs = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> false).measure();
+
+        double own = 16 * 16;
+        for (CallCost cost : List.of(costs.unetSeconds(), costs.vaeSeconds())) {
+            assertThat(cost.estimate(1, own)).isPositive();
+            assertThat(cost.estimate(1, 4 * own)).isGreaterThan(cost.estimate(1, own));
+            assertThat(cost.estimate(4, own)).isGreaterThan(cost.estimate(1, own));
+        }
+        if (NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0) {  // Linux: the resident peak can be read
+            assertThat(costs.unetBytes().estimate(1, 4 * own)).isGreaterThan(costs.unetBytes().estimate(1, own));
+            assertThat(costs.vaeBytes().estimate(1, 4 * own)).isPositive();
+        }
+    }
+
+    @Test
+    void anAbandonedProbeStopsBeforeItsNextCall() {
+        AtomicInteger asked = new AtomicInteger();
+        CostProbe probe = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> asked.incrementAndGet() > 2);
+
+        assertThatThrownBy(probe::measure).isInstanceOf(CancellationException.class);
+        assertThat(asked).hasValue(3);
+    }
+}
