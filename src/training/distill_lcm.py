@@ -108,6 +108,17 @@ def distill(args, index, teacher, latents, attrs, rng, start):
     target = copy.deepcopy(student).requires_grad_(False)
     log(start, f"student UNet {count_parameters(student)} parameters ({embedding_dim}-wide guidance embedding)")
     optimizer = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
+    first_step = 0
+    if args.resume:
+        # a run cut short goes on where its last checkpoint left it, with the same random streams
+        saved = torch.load(args.resume)
+        student.load_state_dict(saved["student"])
+        target.load_state_dict(saved["target"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["torch_rng"])
+        rng.bit_generator.state = saved["numpy_rng"]
+        first_step = saved["step"]
+        log(start, f"resumed from {args.resume} at step {first_step}")
     alphas_cumprod = torch.tensor(sampling.ALPHAS_CUMPROD, dtype=torch.float32)
     skip = sampling.NUM_TRAIN_TIMESTEPS // args.ddim_steps
     ddim_timesteps = torch.arange(1, args.ddim_steps + 1) * skip - 1  # LCMScheduler's distillation timesteps
@@ -116,7 +127,7 @@ def distill(args, index, teacher, latents, attrs, rng, start):
     running = None
     step_seconds = []
     step_cpu_seconds = []  # both threads' CPU time: about twice a step's time on an idle 2-core machine
-    for step in range(args.steps):
+    for step in range(first_step, args.steps):
         began = time.time()
         began_cpu = time.process_time()
         set_lr(optimizer, cosine_lr(step, args.steps, args.lr, args.warmup))
@@ -170,17 +181,20 @@ def distill(args, index, teacher, latents, attrs, rng, start):
                        f"{np.mean(step_seconds[-args.log_every:]):.2f} s/step "
                        f"({np.mean(step_cpu_seconds[-args.log_every:]):.2f} CPU s)")
         if args.checkpoint and args.checkpoint_every and (step + 1) % args.checkpoint_every == 0:
-            save_checkpoint(args, student, target, step + 1)
+            save_checkpoint(args, student, target, optimizer, rng, step + 1)
     log(start, f"{args.steps} steps, {np.mean(step_seconds):.2f} s/step on average (median "
                f"{np.median(step_seconds):.2f}), {np.mean(step_cpu_seconds):.2f} CPU s/step")
     if args.checkpoint:
-        save_checkpoint(args, student, target, args.steps)
+        save_checkpoint(args, student, target, optimizer, rng, args.steps)
     return target.eval()
 
 
-def save_checkpoint(args, student, target, step):
-    torch.save({"student": student.state_dict(), "target": target.state_dict(), "step": step, "args": vars(args)},
-               args.checkpoint)
+def save_checkpoint(args, student, target, optimizer, rng, step):
+    state = {"student": student.state_dict(), "target": target.state_dict(), "optimizer": optimizer.state_dict(),
+             "torch_rng": torch.get_rng_state(), "numpy_rng": rng.bit_generator.state, "step": step,
+             "args": vars(args)}
+    torch.save(state, args.checkpoint + ".tmp")
+    os.replace(args.checkpoint + ".tmp", args.checkpoint)  # a run killed while saving keeps the last checkpoint
 
 
 def export_and_measure(args, index, teacher, unet, start):
@@ -229,6 +243,7 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", help="also save the student and target weights to this file")
     parser.add_argument("--checkpoint-every", type=int, default=0, help="and every this many steps")
+    parser.add_argument("--resume", help="go on training from this checkpoint (written by --checkpoint)")
     parser.add_argument("--from-checkpoint", help="skip training: export and measure the target of this file")
     # the teacher's architecture (train.py's defaults)
     parser.add_argument("--vae-channels", type=int, nargs=3, default=[16, 32, 64])
