@@ -14,7 +14,7 @@ import java.util.Random;
 /**
  * What a UNet call costs by rows on one libtorch intra-op thread and on two, in one JVM that switches the count per
  * call as the service's worker does ({@code IntraOpThreads}): wall time, median of 15 calls of each, alternating, after
- * 3 warm-up calls of every shape with each count. For BENCHMARKS.md ("Step-level batching", run D); not a test.
+ * 3 warm-up calls of every shape with each count. For BENCHMARKS.md ("Threads"); not a test.
  *
  * <pre>
  * ./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt && ./mvnw -q -o compile
