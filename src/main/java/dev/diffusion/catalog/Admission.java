@@ -55,11 +55,11 @@ public final class Admission {
             return Optional.empty();
         }
         int side = largestSquare(model, measured, load);
-        String allowed = side == 0 ? "no size fits with " + load.images() + " images and " + load.steps()
-                + " steps; ask for fewer"
-                : String.format(Locale.ROOT, "model %s allows at most %d×%d pixels (%d in all, any shape) with %d "
-                        + "images and %d steps", model.name(), side, side, maxPixels(model, measured, load),
-                        load.images(), load.steps());
+        String images = load.images() == 1 ? "1 image" : load.images() + " images";
+        String allowed = side == 0 ? "no size fits with " + images + " and " + load.steps() + " steps; ask for fewer"
+                : String.format(Locale.ROOT, "model %s allows at most %d×%d pixels (%d in all, any shape) with %s "
+                        + "and %d steps", model.name(), side, side, maxPixels(model, measured, load), images,
+                        load.steps());
         return Optional.of(String.format(Locale.ROOT, "%d×%d %s; %s", load.width(), load.height(), over, allowed));
     }
 
