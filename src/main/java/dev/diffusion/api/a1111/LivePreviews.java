@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  */
 @ServesApi
 @Component
-class LivePreviews {
+public class LivePreviews {
 
     private static final Logger log = LoggerFactory.getLogger(LivePreviews.class);
 
