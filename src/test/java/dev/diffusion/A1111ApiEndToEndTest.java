@@ -238,6 +238,22 @@ class A1111ApiEndToEndTest {
     }
 
     @Test
+    void theOpenApiDocumentDescribesIt() throws Exception {
+        JsonNode docs = HttpTestClient.json(http.get("/v3/api-docs"));
+        for (String path : List.of("/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/progress",
+                "/sdapi/v1/interrupt", "/sdapi/v1/sd-models", "/sdapi/v1/samplers", "/sdapi/v1/schedulers",
+                "/sdapi/v1/options")) {
+            assertThat(docs.get("paths").has(path)).as(path).isTrue();
+        }
+        JsonNode request = docs.get("components").get("schemas").get("A1111Request").get("properties");
+        assertThat(request.has("sampler_name")).isTrue();
+        assertThat(request.has("n_iter")).isTrue();
+        assertThat(request.has("override_settings")).isTrue();
+        assertThat(docs.get("components").get("schemas").get("GenerateRequest").get("properties")
+                .has("negative_prompt")).as("named as the JSON is written").isTrue();
+    }
+
+    @Test
     void progressDuringARunningJobThenInterruptEndsItWithNoImages() throws Exception {
         CompletableFuture<HttpResponse<byte[]>> slow = CompletableFuture.supplyAsync(() -> {
             try {
