@@ -196,9 +196,13 @@ class A1111ApiEndToEndTest {
                 .containsExactlyInAnyOrder("cfg_scale", "batch_size × n_iter");
 
         HttpResponse<byte[]> noImage = http.post("/sdapi/v1/img2img", """
-                {"prompt": "x", "mask": "abc"}""");
+                {"prompt": "x", "mask": "abc", "init_images": [null]}""");
         assertThat(HttpTestClient.json(noImage).get("errors").findValuesAsString("field"))
                 .containsExactlyInAnyOrder("init_images", "mask");
+        HttpResponse<byte[]> url = http.post("/sdapi/v1/img2img", """
+                {"prompt": "x", "init_images": ["https://example.com/a.png"]}""");
+        assertThat(url.statusCode()).as("no URL is fetched").isEqualTo(400);
+        assertThat(HttpTestClient.json(url).get("errors").get(0).get("field").asString()).isEqualTo("init_images");
     }
 
     @Test
@@ -273,7 +277,8 @@ class A1111ApiEndToEndTest {
         JsonNode withPreview = awaitProgress(p -> p.hasNonNull("current_image"));
         png(withPreview.get("current_image").asString());
 
-        assertThat(http.post("/sdapi/v1/interrupt", "").statusCode()).isEqualTo(200);
+        // as SillyTavern's server sends it when its user cancels: no body, no Content-Type
+        assertThat(http.post("/sdapi/v1/interrupt", new byte[0], null).statusCode()).isEqualTo(200);
 
         HttpResponse<byte[]> interrupted = slow.get();
         assertThat(interrupted.statusCode()).isEqualTo(200);

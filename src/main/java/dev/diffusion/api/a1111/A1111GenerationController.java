@@ -137,7 +137,7 @@ public class A1111GenerationController {
             throws InterruptedException {
         List<FieldError> errors = new ArrayList<>();
         List<String> images = request.initImages();
-        if (images == null || images.isEmpty()) {
+        if (images == null || images.isEmpty() || images.get(0) == null || images.get(0).isBlank()) {
             errors.add(new FieldError("init_images", "is required: one base64 picture"));
         } else if (images.size() > 1) {
             errors.add(new FieldError("init_images", "takes one picture here"));
@@ -145,7 +145,7 @@ public class A1111GenerationController {
         if (request.mask() != null && !request.mask().isEmpty()) {
             errors.add(new FieldError("mask", "inpainting is not available here"));
         }
-        String initImage = images == null || images.isEmpty() ? null : images.get(0);
+        String initImage = errors.isEmpty() ? images.get(0) : null;
         double strength = request.denoisingStrength() == null ? A1111_IMG2IMG_STRENGTH : request.denoisingStrength();
         return generate(request, initImage, strength, errors, http);
     }
