@@ -90,7 +90,8 @@ class A1111ApiSecurityTest {
 
     @Test
     void theKeyAsBasicPasswordOrAsBearer() throws Exception {
-        mvc.perform(get("/sdapi/v1/sd-models").header(HttpHeaders.AUTHORIZATION, basic("anyone", ApiKeySecurityTest.ALICE)))
+        mvc.perform(get("/sdapi/v1/sd-models")
+                        .header(HttpHeaders.AUTHORIZATION, basic("anyone", ApiKeySecurityTest.ALICE)))
                 .andExpect(status().isOk()).andExpect(jsonPath("$[0].title").value("shapes"));
         mvc.perform(get("/sdapi/v1/sd-models").header(HttpHeaders.AUTHORIZATION, "Bearer " + ApiKeySecurityTest.BOB))
                 .andExpect(status().isOk());

@@ -183,17 +183,21 @@ public class A1111GenerationController {
             previews.stop(job.id());
         }
         if (!done.status().finished()) {
-            // this client never learns the job's id: stop it rather than make images no one will fetch
-            jobs.cancel(job.id());
-            throw new ServiceBusyException("the images were not ready within " + settings.waitTimeout().toSeconds()
-                    + " s, so job " + job.id() + " was cancelled; the service is busy, try again later");
+            // this client never learns the job's id: stop it rather than make images no one will fetch (unless it
+            // has just ended)
+            done = jobs.cancel(job.id()).orElse(done);
+            if (!done.status().finished() || done.status() == JobStatus.CANCELLED) {
+                throw new ServiceBusyException("the images were not ready within "
+                        + settings.waitTimeout().toSeconds() + " s, so job " + job.id()
+                        + " was cancelled; the service is busy, try again later");
+            }
         }
         if (done.status() == JobStatus.FAILED) {
             ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,
                     done.error() == null ? "job " + done.id() + " failed" : done.error().detail());
             problem.setTitle(done.error() == null ? "Generation failed" : done.error().title());
-            return ResponseEntity.status(HttpStatus.UNPROCESSABLE_CONTENT).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(problem);
+            return ResponseEntity.status(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
         }
         // an interrupted job answers as A1111 does, with what it made: here, no image
         boolean made = done.status() == JobStatus.SUCCEEDED;

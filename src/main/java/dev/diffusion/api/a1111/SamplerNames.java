@@ -48,7 +48,8 @@ final class SamplerNames {
 
     /** A schedule type as {@code GET /sdapi/v1/schedulers} lists it. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record ScheduleType(String name, String label, List<String> aliases, double defaultRho, boolean needInnerModel) {
+    public record ScheduleType(String name, String label, List<String> aliases, double defaultRho,
+            boolean needInnerModel) {
     }
 
     private final List<String> schedulers;
@@ -129,21 +130,21 @@ final class SamplerNames {
     }
 
     private Optional<String> withSchedule(String base, String scheduleType) {
-        boolean karras = switch (scheduleType) {
-            case AUTOMATIC -> automaticIsKarras(base);
-            case KARRAS -> true;
-            default -> false;
-        };
-        if (LIKE_UNIFORM.containsKey(scheduleType) || scheduleType.equals(AUTOMATIC) || scheduleType.equals(KARRAS)) {
-            String name = karras ? base + KARRAS_SUFFIX : base;
-            return schedulers.contains(name) ? Optional.of(name) : Optional.empty();
+        String name;
+        if (scheduleType.equals(KARRAS) || scheduleType.equals(AUTOMATIC) && automaticIsKarras(base)) {
+            name = base + KARRAS_SUFFIX;
+        } else if (scheduleType.equals(AUTOMATIC) || LIKE_UNIFORM.containsKey(scheduleType)) {
+            name = base;
+        } else {
+            return Optional.empty();
         }
-        return Optional.empty();
+        return schedulers.contains(name) ? Optional.of(name) : Optional.empty();
     }
 
     private IllegalArgumentException noSuchSchedule(String scheduler, String schedule) {
         String base = base(scheduler);
-        String offered = schedulers.contains(base + KARRAS_SUFFIX) ? "Automatic, Uniform or Karras" : "Automatic or Uniform";
+        String offered = schedulers.contains(base + KARRAS_SUFFIX) ? "Automatic, Uniform or Karras"
+                : "Automatic or Uniform";
         return new IllegalArgumentException("schedule type '" + schedule + "' is not available for "
                 + SchedulerCatalog.a1111Label(base) + " here; " + offered + " (see GET /sdapi/v1/schedulers)");
     }

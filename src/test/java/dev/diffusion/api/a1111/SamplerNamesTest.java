@@ -65,7 +65,8 @@ class SamplerNamesTest {
     @Test
     void aScheduleThisServiceDoesNotHaveIsRefusedSayingWhichItHas() {
         assertThatThrownBy(() -> names.resolve("Euler a", "Karras")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'Karras'").hasMessageContaining("Euler a").hasMessageContaining("Automatic or Uniform");
+                .hasMessageContaining("'Karras'").hasMessageContaining("Euler a")
+                .hasMessageContaining("Automatic or Uniform");
         assertThatThrownBy(() -> names.resolve("DPM++ 2M", "Exponential"))
                 .hasMessageContaining("Automatic, Uniform or Karras");
         assertThatThrownBy(() -> names.resolve("DPM++ 2M SDE Exponential", null))
