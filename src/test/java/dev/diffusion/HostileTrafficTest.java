@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +115,49 @@ class HostileTrafficTest {
                         "data:image/png;base64,").map(Object.class::cast), odd))), true);
     }
 
+    @Property(tries = 150)
+    void anyA1111RequestIsAnsweredOrRefusedWithAProblem(@ForAll("a1111Requests") Map<String, Object> fields,
+            @ForAll boolean imageToImage) throws Exception {
+        String path = imageToImage ? "/sdapi/v1/img2img" : "/sdapi/v1/txt2img";
+        HttpResponse<byte[]> response = http.post(path, JSON.writeValueAsString(fields));
+
+        assertThat(response.statusCode()).as("%s %s: %s", path, fields, new String(response.body(),
+                StandardCharsets.UTF_8)).isIn(200, 400, 503);
+        assertAnswered(response, false);
+        assertStillReady();
+    }
+
+    @Provide
+    Arbitrary<Map<String, Object>> a1111Requests() {
+        Arbitrary<Object> odd = oddValues();
+        return fields(List.of(
+                Map.entry("prompt", Arbitraries.frequencyOf(Tuple.of(6, texts()), Tuple.of(1, odd))),
+                Map.entry("width", Arbitraries.oneOf(sides(), odd)),
+                Map.entry("steps", Arbitraries.oneOf(Arbitraries.integers().between(-3, 12).map(Object.class::cast),
+                        odd)),
+                Map.entry("cfg_scale", Arbitraries.oneOf(Arbitraries.doubles().between(-5, 40)
+                        .map(Object.class::cast), odd)),
+                Map.entry("sampler_name", Arbitraries.oneOf(Arbitraries.of("DPM++ 2M", "Euler a", "DPM++ 2M Karras",
+                        "k_lms", "Restart", "DDIM Karras", "", " ").map(Object.class::cast), odd)),
+                Map.entry("scheduler", Arbitraries.oneOf(Arbitraries.of("Karras", "Automatic", "normal", "Beta",
+                        "").map(Object.class::cast), odd)),
+                Map.entry("seed", Arbitraries.oneOf(Arbitraries.of(-1L, 0L, 4_294_967_295L, Long.MAX_VALUE)
+                        .map(Object.class::cast), odd)),
+                Map.entry("batch_size", Arbitraries.oneOf(Arbitraries.integers().between(-1, 3)
+                        .map(Object.class::cast), odd)),
+                Map.entry("n_iter", Arbitraries.oneOf(Arbitraries.of(0, 1, 2, Integer.MAX_VALUE)
+                        .map(Object.class::cast), odd)),
+                Map.entry("denoising_strength", Arbitraries.oneOf(Arbitraries.doubles().between(-1, 2)
+                        .map(Object.class::cast), odd)),
+                Map.entry("init_images", Arbitraries.oneOf(Arbitraries.of(List.of(), List.of("aGVsbG8="),
+                        List.of("", ""), Collections.singletonList(null)).map(Object.class::cast), odd)),
+                Map.entry("override_settings", Arbitraries.oneOf(Arbitraries.of(Map.of("sd_model_checkpoint", "tiny"),
+                        Map.of("sd_model_checkpoint", "tiny [abc123]"), Map.of("sd_model_checkpoint", 5),
+                        Map.of("sd_vae", "x")).map(Object.class::cast), odd)),
+                Map.entry("enable_hr", Arbitraries.oneOf(Arbitraries.of(true, false).map(Object.class::cast), odd))),
+                true);
+    }
+
     @Provide
     Arbitrary<Map<String, Object>> validRequests() {
         return fields(List.of(
@@ -193,7 +237,7 @@ class HostileTrafficTest {
     @Provide
     Arbitrary<String> endpoints() {
         return Arbitraries.of("/generate", "/generate", "/v1/images/generations", "/v1/images/generations",
-                "/generate?wait=maybe", "/generate?wait=%ff", "/generate?%ff=1", "/generate?wait=true&wait=false");
+                "/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options", "/generate?wait=maybe", "/generate?wait=%ff", "/generate?%ff=1", "/generate?wait=true&wait=false");
     }
 
     @Provide

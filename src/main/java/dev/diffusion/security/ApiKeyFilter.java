@@ -8,7 +8,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Optional;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -30,6 +32,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     /** The request attribute holding the caller's {@link ApiClient}; absent when API keys are off. */
     public static final String CLIENT = ApiKeyFilter.class.getName() + ".client";
     private static final String BEARER = "Bearer ";
+    private static final String BASIC = "Basic ";
+    private static final String A1111_PATHS = "/sdapi/";
     private static final String CHALLENGE = "Bearer realm=\"diffusion-service\"";
 
     private final ApiKeys keys;
@@ -59,13 +63,12 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-        boolean bearer = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
-        Optional<ApiClient> client = bearer
-                ? keys.authenticate(authorization.substring(BEARER.length()).strip()) : Optional.empty();
+        String presented = presentedKey(authorization, ErrorResponses.path(request));
+        Optional<ApiClient> client = presented != null ? keys.authenticate(presented) : Optional.empty();
         if (client.isEmpty()) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE,
-                    bearer ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
-            errors.send(request, response, HttpStatus.UNAUTHORIZED, "Unauthorized", bearer
+                    presented != null ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
+            errors.send(request, response, HttpStatus.UNAUTHORIZED, "Unauthorized", presented != null
                             ? "the API key is not valid" : "an API key is required: Authorization: Bearer <key>",
                     ErrorKind.INVALID_API_KEY);
             return;
@@ -80,5 +83,30 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         }
         request.setAttribute(CLIENT, client.get());
         chain.doFilter(request, response);
+    }
+
+    /**
+     * The key in {@code Authorization: Bearer <key>}; on AUTOMATIC1111's paths also in HTTP Basic's password, since
+     * A1111's clients send its {@code --api-auth user:password} that way (the user name is not checked); null when
+     * there is none.
+     */
+    private static String presentedKey(String authorization, String path) {
+        if (authorization == null) {
+            return null;
+        }
+        if (authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return authorization.substring(BEARER.length()).strip();
+        }
+        if (path.startsWith(A1111_PATHS) && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+            try {
+                String credentials = new String(Base64.getDecoder().decode(authorization.substring(BASIC.length())
+                        .strip()), StandardCharsets.UTF_8);
+                int colon = credentials.indexOf(':');
+                return colon < 0 ? null : credentials.substring(colon + 1);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
     }
 }
