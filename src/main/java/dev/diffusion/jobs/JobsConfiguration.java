@@ -63,6 +63,11 @@ public class JobsConfiguration {
         }
 
         @Bean
+        IdempotencyRecords idempotencyRecords(JobsProperties jobs, Clock clock) {
+            return new InMemoryIdempotencyRecords(jobs.idempotencyTtl(), JobsProperties.IDEMPOTENCY_CLAIM_TTL, clock);
+        }
+
+        @Bean
         CancelRequests cancelRequests() {
             return new InMemoryCancelRequests();
         }

@@ -25,8 +25,8 @@ import org.springframework.context.annotation.Import;
  * The beans behind the controllers for {@code @WebMvcTest} slices: the real job machinery (no workers), request
  * checks, error handlers, filters, API keys and quotas. A slice adds its own {@code ModelCatalog} and meter registry.
  */
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class, BodySizeLimitFilter.class,
+@Import({JobsConfiguration.class, RequestResolver.class, IdempotentSubmissions.class, JobEventStreams.class,
+        ApiExceptionHandler.class, OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class, BodySizeLimitFilter.class,
         MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class,
         SecurityConfiguration.class, InMemoryModelCostBook.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
