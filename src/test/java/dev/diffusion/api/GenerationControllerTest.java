@@ -495,6 +495,19 @@ class GenerationControllerTest {
     }
 
     @Test
+    void aWebhookIsRefusedWhenThisServerHasNoSigningSecretAndWebhookEventsNeedAWebhook() throws Exception {
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"webhook\": \"https://example.com/hooks\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("webhook"))
+                .andExpect(jsonPath("$.errors[0].message", containsString("no signing secret")));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"webhook_events\": [\"started\"]}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("webhook_events"));
+    }
+
+    @Test
     void listsModelsAndSchedulers() throws Exception {
         mvc.perform(get("/models"))
                 .andExpect(status().isOk())
