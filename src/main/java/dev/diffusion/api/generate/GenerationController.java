@@ -16,6 +16,7 @@ import dev.diffusion.security.ApiKeyFilter;
 import dev.diffusion.web.NotFoundException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -79,11 +80,19 @@ public class GenerationController {
                                  "width": 64, "height": 64, "steps": 20, "guidance_scale": 5.0,
                                  "scheduler": "dpmpp_2m", "seed": 42, "num_images": 4}"""),
                         @ExampleObject(name = "webp", value = """
-                                {"prompt": "a small green square", "output_format": "webp", "output_compression": 80}""")
+                                {"prompt": "a small green square", "output_format": "webp", "output_compression": 80}"""),
+                        @ExampleObject(name = "webhook", value = """
+                                {"prompt": "a red circle", "webhook": "https://example.com/hooks/diffusion",
+                                 "webhook_events": ["started", "succeeded", "failed", "cancelled"]}""")
                     })))
-    @ApiResponse(responseCode = "202", description = "Queued", content = @Content(
+    @ApiResponse(responseCode = "202", description = "Queued", headers = @Header(name = IdempotentSubmissions
+            .REPLAYED_HEADER, description = "true when an earlier request with this Idempotency-Key made the job",
+            schema = @Schema(type = "string", allowableValues = "true")), content = @Content(
             schema = @Schema(implementation = JobView.class)))
     @ApiResponse(responseCode = "200", description = "With wait=true: the finished job, or its image",
+            headers = @Header(name = IdempotentSubmissions.REPLAYED_HEADER, description = "true when an earlier "
+                    + "request with this Idempotency-Key made the job",
+                    schema = @Schema(type = "string", allowableValues = "true")),
             content = {@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = JobView.class)),
                 @Content(mediaType = MediaType.IMAGE_PNG_VALUE), @Content(mediaType = MediaType.IMAGE_JPEG_VALUE),

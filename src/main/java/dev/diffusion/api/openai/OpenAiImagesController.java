@@ -15,6 +15,7 @@ import dev.diffusion.web.FieldError;
 import dev.diffusion.web.RequestValidationException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -82,8 +83,15 @@ public class OpenAiImagesController {
                     examples = @ExampleObject(value = """
                             {"model": "dall-e-2", "prompt": "a red circle on a blue background", "n": 1,
                              "size": "64x64", "response_format": "b64_json"}"""))))
-    @ApiResponse(responseCode = "200", description = "The images", content = @Content(
+    @ApiResponse(responseCode = "200", description = "The images", headers = @Header(name = IdempotentSubmissions
+            .REPLAYED_HEADER, description = "true when an earlier request with this Idempotency-Key made the job",
+            schema = @Schema(type = "string", allowableValues = "true")), content = @Content(
             schema = @Schema(implementation = OpenAiImagesResponse.class)))
+    @ApiResponse(responseCode = "409", description = "A request with the same Idempotency-Key is still being "
+            + "handled (type invalid_request_error)", content = @Content(
+                    schema = @Schema(implementation = OpenAiError.class)))
+    @ApiResponse(responseCode = "422", description = "The Idempotency-Key was used with another body (type "
+            + "invalid_request_error)", content = @Content(schema = @Schema(implementation = OpenAiError.class)))
     @ApiResponse(responseCode = "400", description = "Invalid request (type invalid_request_error)",
             content = @Content(schema = @Schema(implementation = OpenAiError.class), examples = @ExampleObject(
                     value = """
