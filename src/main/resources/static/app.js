@@ -1,6 +1,7 @@
 'use strict';
-// The playground: a form for POST /generate, the job's server-sent events as a progress bar with previews, and a
-// gallery of finished jobs. Plain browser JavaScript, no build step; every URL is relative to the page.
+// The playground: a form for POST /generate, the job's server-sent events as a progress bar with previews, a
+// gallery of finished jobs and the history that GET /jobs keeps. Plain browser JavaScript, no build step; every URL is
+// relative to the page.
 
 const $ = (id) => document.getElementById(id);
 const form = $('generate-form');
@@ -9,13 +10,19 @@ const NUMBER_FIELDS = ['steps', 'guidance_scale', 'seed', 'width', 'height', 'nu
 const INIT_IMAGE_MARKER = '__init_image__';
 /** Where the API key lives: this tab's session storage, never a cookie or the URL. */
 const API_KEY_STORE = 'diffusion-api-key';
+/** File name extensions of the output formats. */
+const EXTENSIONS = {png: 'png', jpeg: 'jpg', webp: 'webp'};
+/** Jobs per page of the history. */
+const HISTORY_PAGE = 10;
 
 let models = [];
 let initImage = null;   // {dataUrl, name} of the chosen start image
 let current = null;     // {id, events} of the job being followed
+let historyCursor = null;  // next_cursor of the last history page shown
 
 bindForm();
 loadCatalog();
+loadHistory(true);
 
 async function loadCatalog() {
     try {
@@ -38,6 +45,7 @@ function bindForm() {
         sessionStorage.setItem(API_KEY_STORE, apiKey());
         clearErrors();
         loadCatalog();
+        loadHistory(true);
     });
     form.addEventListener('submit', (event) => {
         event.preventDefault();
@@ -55,6 +63,8 @@ function bindForm() {
         $('strength-value').value = $('strength').value;
     });
     $('cancel').addEventListener('click', cancelCurrent);
+    $('history-refresh').addEventListener('click', () => loadHistory(true));
+    $('history-more').addEventListener('click', () => loadHistory(false));
 }
 
 function applyModelDefaults(model) {
@@ -102,7 +112,8 @@ function setInitImage(image) {
 
 /** The request body: empty optional fields are left out so that the server fills in its defaults. */
 function requestBody() {
-    const body = {prompt: $('prompt').value, model: $('model').value, scheduler: $('scheduler').value};
+    const body = {prompt: $('prompt').value, model: $('model').value, scheduler: $('scheduler').value,
+        output_format: $('output_format').value};
     if ($('negative_prompt').value) {
         body.negative_prompt = $('negative_prompt').value;
     }
@@ -196,6 +207,7 @@ function finish(events) {
     events.close();
     current = null;
     setBusy(false);
+    loadHistory(true);
 }
 
 async function cancelCurrent() {
@@ -225,7 +237,7 @@ function addResult(job, initImageName) {
         img.classList.toggle('pixelated', request.width <= 128);
         const caption = document.createElement('figcaption');
         const download = document.createElement('a');
-        download.download = 'diffusion-' + image.seed + '.png';
+        download.download = 'diffusion-' + image.seed + '.' + EXTENSIONS[request.output_format];
         showImage(image.url, img, download);
         download.textContent = 'Download';
         download.setAttribute('aria-label', 'Download the image of seed ' + image.seed);
@@ -244,6 +256,7 @@ function addResult(job, initImageName) {
         ['Scheduler', request.scheduler],
         ['Guidance', request.guidance_scale],
         ['Seed', request.num_images > 1 ? request.seed + '–' + lastSeed : request.seed],
+        ['Format', request.output_format],
         ['Start image', initImageName ? initImageName + ', strength ' + request.strength : ''],
     ];
     for (const [name, value] of rows) {
@@ -279,12 +292,14 @@ function curlCommand(request, initImageName) {
         json = json.replace(INIT_IMAGE_MARKER, '\'"$(base64 -w0 ' + shellSingleQuoted(initImageName) + ')"\'');
     }
     const url = new URL('generate?wait=true', document.baseURI).href;
-    const png = request.num_images === 1;
+    const single = request.num_images === 1;
+    const format = request.output_format;
     // the key itself stays out of the command (it is often pasted where others see it): the shell supplies it
     const auth = apiKey() ? '     -H "Authorization: Bearer $DIFFUSION_API_KEY" \\\n' : '';
     return 'curl -s -X POST ' + shellSingleQuoted(url) + ' \\\n' + auth
-        + '     -H \'Content-Type: application/json\'' + (png ? ' -H \'Accept: image/png\'' : '') + ' \\\n'
-        + '     -d ' + json + (png ? ' -o image.png' : '');
+        + '     -H \'Content-Type: application/json\''
+        + (single ? ' -H \'Accept: image/' + format + '\'' : '') + ' \\\n'
+        + '     -d ' + json + (single ? ' -o image.' + EXTENSIONS[format] : '');
 }
 
 function shellSingleQuoted(text) {
@@ -302,6 +317,81 @@ async function copy(card, text) {
         details.open = true;
         getSelection().selectAllChildren(details.querySelector('code'));
         note.textContent = 'Selected: press Ctrl+C to copy';
+    }
+}
+
+// ---- history ----
+
+/** Shows the first page of GET /jobs ({@code reset}) or appends the next one. */
+async function loadHistory(reset) {
+    const query = new URLSearchParams({limit: HISTORY_PAGE});
+    if (!reset && historyCursor) {
+        query.set('cursor', historyCursor);
+    }
+    try {
+        const page = await getJson('jobs?' + query);
+        const rows = $('history').tBodies[0];
+        if (reset) {
+            rows.replaceChildren();
+        }
+        rows.append(...page.jobs.map(historyRow));
+        historyCursor = page.next_cursor;
+        $('history').hidden = rows.rows.length === 0;
+        $('history-empty').hidden = rows.rows.length > 0;
+        $('history-more').hidden = !historyCursor;
+        $('history-error').hidden = true;
+    } catch (error) {
+        $('history-error').textContent = 'Could not load the history: ' + error.message;
+        $('history-error').hidden = false;
+    }
+}
+
+function historyRow(job) {
+    const row = document.createElement('tr');
+    row.dataset.job = job.id;
+    const created = new Date(job.created_at);
+    const status = job.status === 'running' && job.progress
+        ? 'running (' + job.progress.step + '/' + job.progress.total_steps + ')' : job.status;
+    const cells = [created.toLocaleString(), status, job.request.prompt, job.request.output_format];
+    for (const text of cells) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.append(cell);
+    }
+    row.cells[0].title = job.created_at;
+    row.cells[1].className = 'status status-' + job.status;
+    row.cells[2].className = 'prompt';
+    const images = document.createElement('td');
+    for (const image of job.images) {
+        const link = document.createElement('a');
+        link.textContent = 'seed ' + image.seed;
+        link.href = image.url;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        link.addEventListener('click', (event) => openImage(event, image.url));
+        images.append(link);
+    }
+    row.append(images);
+    return row;
+}
+
+/** With a key, an image opens as a fetched blob (a link cannot send the header); without, the link just works. */
+async function openImage(event, url) {
+    if (!apiKey()) {
+        return;
+    }
+    event.preventDefault();
+    const opened = window.open('', '_blank');
+    try {
+        const response = await fetch(url, {headers: authorized({'Accept': 'image/*'})});
+        if (!response.ok) {
+            throw new Error(url + ' answered ' + response.status);
+        }
+        opened.location = URL.createObjectURL(await response.blob());
+    } catch (error) {
+        opened.close();
+        $('history-error').textContent = 'Could not open the image: ' + error.message;
+        $('history-error').hidden = false;
     }
 }
 
@@ -400,7 +490,7 @@ async function showImage(url, img, download) {
         return;
     }
     try {
-        const response = await fetch(url, {headers: authorized({'Accept': 'image/png'})});
+        const response = await fetch(url, {headers: authorized({'Accept': 'image/*'})});
         if (!response.ok) {
             throw new Error(url + ' answered ' + response.status);
         }

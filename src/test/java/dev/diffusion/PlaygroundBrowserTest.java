@@ -10,7 +10,9 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,6 +186,73 @@ class PlaygroundBrowserTest {
         assertThat(browser.findElement(By.id("cancel")).isDisplayed()).isFalse();
         assertThat(browser.findElement(By.id("generate")).isEnabled()).isTrue();
         assertThat(browser.findElements(By.cssSelector("#gallery img"))).isEmpty();
+    }
+
+    @Test
+    void makesTheImageInTheChosenFormat() {
+        type("prompt", "a red square");
+        type("steps", "2");
+        new Select(browser.findElement(By.id("output_format"))).selectByValue("webp");
+
+        browser.findElement(By.id("generate")).click();
+        WebElement image = waitForImage();
+
+        assertThat(asyncScript("fetch(arguments[0]).then((r) => done(r.headers.get('Content-Type')))",
+                image.getDomAttribute("src"))).isEqualTo("image/webp");
+        assertThat(browser.findElement(By.cssSelector("#gallery .params")).getText()).contains("webp");
+        assertThat(browser.findElement(By.cssSelector("#gallery a[download]")).getDomAttribute("download"))
+                .endsWith(".webp");
+        assertThat((String) script("return document.querySelector('#gallery .curl code').textContent"))
+                .contains("\"output_format\":\"webp\"", "Accept: image/webp", "-o image.webp");
+        // the job heads the history once it has ended
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#history tbody tr"),
+                "a red square"));
+        WebElement newest = browser.findElement(By.cssSelector("#history tbody tr"));
+        assertThat(newest.findElements(By.tagName("td"))).extracting(WebElement::getText)
+                .contains("succeeded", "a red square", "webp");
+        assertThat(newest.findElements(By.tagName("a"))).hasSize(1);
+    }
+
+    @Test
+    void showsTheJobHistoryNewestFirstPageByPage() {
+        String marker = "history " + System.nanoTime();
+        // twelve jobs, more than a page of the history, each cancelled at once (as this page's user would)
+        assertThat(asyncScript("""
+                (async () => {
+                    for (let i = 0; i < 12; i++) {
+                        const job = await (await fetch('generate', {method: 'POST',
+                            headers: authorized({'Content-Type': 'application/json'}),
+                            body: JSON.stringify({prompt: arguments[0] + ' #' + i, steps: 150})})).json();
+                        await fetch('jobs/' + job.id, {method: 'DELETE', headers: authorized({})});
+                        let status = '';
+                        while (!['cancelled', 'succeeded', 'failed'].includes(status)) {
+                            await new Promise((resolve) => setTimeout(resolve, 20));
+                            status = (await (await fetch('jobs/' + job.id, {headers: authorized({})})).json()).status;
+                        }
+                    }
+                    done('made');
+                })().catch((error) => done(String(error)));""", marker)).isEqualTo("made");
+
+        browser.findElement(By.id("history-refresh")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#history tbody tr"),
+                marker + " #11"));
+        assertThat(browser.findElements(By.cssSelector("#history tbody tr"))).as("one page").hasSize(10);
+        browser.findElement(By.id("history-more")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#history tbody tr"), 10));
+
+        List<String> ours = browser.findElements(By.cssSelector("#history tbody tr")).stream()
+                .map(row -> row.findElements(By.tagName("td")))
+                .filter(cells -> cells.get(2).getText().startsWith(marker))
+                .map(cells -> cells.get(2).getText() + " " + cells.get(1).getText()).toList();
+        assertThat(ours).containsExactlyElementsOf(IntStream.range(0, 12).map(i -> 11 - i)
+                .mapToObj(i -> marker + " #" + i + " cancelled").toList());
+    }
+
+    /** Runs {@code code} in the page; it ends by calling {@code done(result)}. */
+    Object asyncScript(String code, Object... args) {
+        browser.manage().timeouts().scriptTimeout(Duration.ofMinutes(1));
+        return ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];\n" + code, args);
     }
 
     WebElement waitForImage() {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.diffusion.testing.RequiresRedis;
 import dev.diffusion.testing.TestRedisServer;
+import dev.diffusion.webhooks.Receiver;
+import dev.diffusion.webhooks.Webhooks;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,6 +30,9 @@ class RedisServiceEndToEndTest extends ServiceEndToEndTest {
     @Autowired
     StringRedisTemplate redis;
 
+    @Autowired
+    Webhooks webhooks;
+
     @DynamicPropertySource
     static void redis(DynamicPropertyRegistry properties) {
         properties.add("spring.data.redis.url", TestRedisServer::url);
@@ -44,5 +50,29 @@ class RedisServiceEndToEndTest extends ServiceEndToEndTest {
         assertThat(health.get("status").asString()).isEqualTo("UP");
         String metrics = new String(send("GET", "/actuator/prometheus", null, null).body());
         assertThat(metrics).contains("diffusion_queue_depth", "diffusion_queue_lag_seconds");
+    }
+
+    @Test
+    void deliveriesWaitingInRedisWhenTheInstanceStopsAreSentWhenItStartsAgain() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            webhooks.stop();  // as at shutdown: the deliveries stay in Redis, for this instance or another
+            String id;
+            try {
+                id = submit("{\"prompt\": \"a red circle\", \"steps\": 2, \"webhook\": \""
+                        + receiver.url("/") + "\", \"webhook_events\": [\"started\", \"succeeded\"]}")
+                        .get("id").asString();
+                awaitFinished(id);
+                assertThat(redis.opsForList().size(PREFIX + "webhooks:line:" + id)).isEqualTo(2);
+                Thread.sleep(300);
+                assertThat(receiver.requests()).isEmpty();
+            } finally {
+                webhooks.start();
+            }
+
+            List<JsonNode> bodies = awaitDeliveries(receiver, "job.succeeded");
+            assertThat(bodies).extracting(body -> body.get("type").asString())
+                    .containsExactly("job.started", "job.succeeded");
+            assertThat(redis.hasKey(PREFIX + "webhooks:line:" + id)).as("delivered lines are emptied").isFalse();
+        }
     }
 }

@@ -1,9 +1,12 @@
 package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.diffusion.image.EmbeddedParameters;
 import dev.diffusion.image.OutputFormat;
+import dev.diffusion.webhooks.Receiver;
+import dev.diffusion.webhooks.StandardWebhooksVerifier;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -14,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import javax.imageio.metadata.IIOMetadataNode;
 import org.junit.jupiter.api.Test;
@@ -29,8 +33,15 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
-    "diffusion.workers.preview-every=2"})
+    "diffusion.workers.preview-every=2",
+    "diffusion.webhooks.secret=" + ServiceEndToEndTest.WEBHOOK_SECRET,
+    "diffusion.webhooks.allowed-hosts=127.0.0.0/8",
+    "diffusion.webhooks.initial-backoff=50ms",
+    "diffusion.webhooks.max-backoff=500ms",
+    "diffusion.webhooks.claim-idle=1s"})
 class ServiceEndToEndTest {
+
+    static final String WEBHOOK_SECRET = "whsec_c2VydmljZS1lbmQtdG8tZW5kLXdlYmhvb2stc2VjcmV0";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -73,6 +84,99 @@ class ServiceEndToEndTest {
             Thread.sleep(50);
         }
         throw new AssertionError("job " + id + " did not finish");
+    }
+
+    /** The deliveries {@code receiver} got, once the last is of {@code lastType}; each verified as signed. */
+    static List<JsonNode> awaitDeliveries(Receiver receiver, String lastType) throws Exception {
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            List<Receiver.Request> got = receiver.requests();
+            return !got.isEmpty() && JSON.readTree(got.get(got.size() - 1).body()).get("type").asString()
+                    .equals(lastType);
+        });
+        List<JsonNode> bodies = new ArrayList<>();
+        for (Receiver.Request request : receiver.requests()) {
+            assertThat(StandardWebhooksVerifier.verifies(WEBHOOK_SECRET, request)).as("signed").isTrue();
+            bodies.add(JSON.readTree(request.body()));
+        }
+        return bodies;
+    }
+
+    @Test
+    void aWebhookTellsOfTheAskedChangesInOrderSignedWithTheJobAsGetShowsIt() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            String id = submit("""
+                    {"prompt": "a red circle", "steps": 3, "webhook": "%s",
+                     "webhook_events": ["succeeded", "started", "progress"]}""".formatted(receiver.url("/hooks")))
+                    .get("id").asString();
+            JsonNode done = awaitFinished(id);
+
+            List<JsonNode> bodies = awaitDeliveries(receiver, "job.succeeded");
+            List<String> types = bodies.stream().map(body -> body.get("type").asString()).toList();
+            assertThat(types.get(0)).isEqualTo("job.started");
+            assertThat(types.subList(1, types.size() - 1)).as("every step").hasSize(3).containsOnly("job.progress");
+            assertThat(bodies.subList(1, types.size() - 1)).extracting(body -> body.get("data").get("progress")
+                    .get("step").asInt()).as("in order").containsExactly(1, 2, 3);
+            assertThat(bodies).allSatisfy(body -> assertThat(body.get("data").get("id").asString()).isEqualTo(id));
+            assertThat(bodies.get(bodies.size() - 1).get("data")).as("the job as GET /jobs/{id} shows it")
+                    .isEqualTo(done);
+            assertThat(done.get("images").get(0).get("url").asString()).isEqualTo("/jobs/" + id + "/images/0");
+            assertThat(done.get("request").get("webhook_events")).extracting(JsonNode::asString)
+                    .containsExactly("started", "progress", "succeeded");
+            assertThat(receiver.requests()).extracting(request -> request.header("webhook-id"))
+                    .doesNotHaveDuplicates();
+            assertThat(receiver.requests()).extracting(Receiver.Request::path).containsOnly("/hooks");
+        }
+    }
+
+    @Test
+    void aWebhookTellsOfTheEndingByDefaultAndIsSentAgainWhenTheReceiverFailed() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            AtomicInteger calls = new AtomicInteger();
+            receiver.answer(request -> Receiver.Answer.of(calls.incrementAndGet() == 1 ? 503 : 204));
+            String id = submit("{\"prompt\": \"a blue square\", \"steps\": 2, \"webhook\": \""
+                    + receiver.url("/") + "\"}").get("id").asString();
+            awaitFinished(id);
+
+            List<JsonNode> bodies = awaitDeliveries(receiver, "job.succeeded");
+            assertThat(bodies).as("the ending only, tried twice").hasSize(2);
+            assertThat(receiver.requests()).extracting(request -> request.header("webhook-id")).as("the same message")
+                    .containsOnly(receiver.requests().get(0).header("webhook-id"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> new String(send("GET", "/actuator/prometheus", null,
+                    null).body()).matches("(?s).*diffusion_webhooks_deliveries_total\\{[^}]*outcome=\"retried\"[^}]*} "
+                    + "[1-9].*"));
+        }
+    }
+
+    @Test
+    void aCancelledJobsWebhookTellsOfTheCancellation() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            String id = submit("{\"prompt\": \"a green circle\", \"steps\": 150, \"webhook\": \""
+                    + receiver.url("/") + "\"}").get("id").asString();
+            send("DELETE", "/jobs/" + id, null, null);
+            JsonNode done = awaitFinished(id);
+
+            List<JsonNode> bodies = awaitDeliveries(receiver, "job.cancelled");
+            assertThat(bodies).hasSize(1);
+            assertThat(bodies.get(0).get("data")).isEqualTo(done);
+        }
+    }
+
+    @Test
+    void aWebhookThatMayNotBeSentToIsRefusedAtSubmissionNamingTheField() throws Exception {
+        for (String body : List.of(
+                "{\"prompt\": \"x\", \"webhook\": \"http://10.1.2.3/hooks\"}",
+                "{\"prompt\": \"x\", \"webhook\": \"http://[::1]:8080/\"}",
+                "{\"prompt\": \"x\", \"webhook\": \"ftp://example.com/\"}",
+                "{\"prompt\": \"x\", \"webhook\": \"not a url\"}")) {
+            HttpResponse<byte[]> response = send("POST", "/generate", body, null);
+            assertThat(response.statusCode()).as(body).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+            assertThat(json(response).get("errors").get(0).get("field").asString()).as(body).isEqualTo("webhook");
+        }
+        HttpResponse<byte[]> events = send("POST", "/generate", "{\"prompt\": \"x\", \"webhook\": "
+                + "\"http://127.0.0.1:9/\", \"webhook_events\": [\"finished\"]}", null);
+        assertThat(events.statusCode()).isEqualTo(400);
+        assertThat(json(events).get("errors").get(0).get("field").asString()).isEqualTo("webhook_events");
     }
 
     @Test

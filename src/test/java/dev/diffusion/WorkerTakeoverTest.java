@@ -1,13 +1,17 @@
 package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.diffusion.testing.RequiresRedis;
 import dev.diffusion.testing.TestRedisServer;
+import dev.diffusion.webhooks.Receiver;
+import dev.diffusion.webhooks.StandardWebhooksVerifier;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,6 +34,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Scale-out with a dead worker: this JVM is an API instance ({@code diffusion.role=api}); two worker processes run the
@@ -39,9 +45,13 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.role=api",
     "diffusion.queue.backend=redis",
-    "diffusion.models-dir=target/no-extra-models"})
+    "diffusion.models-dir=target/no-extra-models",
+    "diffusion.webhooks.secret=" + ServiceEndToEndTest.WEBHOOK_SECRET,
+    "diffusion.webhooks.allowed-hosts=127.0.0.0/8",
+    "diffusion.webhooks.claim-idle=2s"})
 class WorkerTakeoverTest {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String PREFIX = "takeover-" + UUID.randomUUID() + ":";
     private static final String GROUP = "diffusion-workers";
     private static final List<String> WORKERS = List.of("worker-1", "worker-2");
@@ -53,6 +63,16 @@ class WorkerTakeoverTest {
 
     @Autowired
     StringRedisTemplate redis;
+
+    private final Receiver receiver = new Receiver();
+
+    WorkerTakeoverTest() throws IOException {
+    }
+
+    @AfterEach
+    void stopReceiver() {
+        receiver.close();
+    }
 
     @BeforeAll
     static void startWorkers() throws Exception {
@@ -71,6 +91,9 @@ class WorkerTakeoverTest {
                     "--diffusion.workers.devices=cpu",
                     // one size per worker, so that both workers get work
                     "--diffusion.batching.max-groups=1",
+                    "--diffusion.webhooks.secret=" + ServiceEndToEndTest.WEBHOOK_SECRET,
+                    "--diffusion.webhooks.allowed-hosts=127.0.0.0/8",
+                    "--diffusion.webhooks.claim-idle=2s",
                     "--server.port=" + freePort(name));
             processes.put(name, new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(new File("target/" + PREFIX.replace(":", "") + name + ".log")).start());
@@ -89,7 +112,7 @@ class WorkerTakeoverTest {
     }
 
     @Test
-    void everyJobSucceedsWhenAWorkerIsKilledWhileRunningJobs() throws Exception {
+    void everyJobSucceedsAndTellsItsWebhookWhenAWorkerIsKilledWhileRunningJobs() throws Exception {
         HttpTestClient http = new HttpTestClient(port);
         awaitWorkersReady();
         http.awaitCostsMeasured();  // 96-wide jobs are taken once a worker has measured the model
@@ -98,7 +121,7 @@ class WorkerTakeoverTest {
         for (int i = 0; i < 8; i++) {
             // two sizes, so that both workers get work (a worker here runs one size at a time)
             String body = "{\"prompt\": \"a red circle\", \"steps\": 150, \"seed\": " + i
-                    + (i % 2 == 0 ? "" : ", \"width\": 96") + "}";
+                    + (i % 2 == 0 ? "" : ", \"width\": 96") + ", \"webhook\": \"" + receiver.url("/") + "\"}";
             var response = http.post("/generate", body);
             assertThat(response.statusCode()).isEqualTo(202);
             jobs.add(HttpTestClient.json(response).get("id").asString());
@@ -127,6 +150,23 @@ class WorkerTakeoverTest {
                     + "start (and so its timeout)", started.getKey()).isEqualTo(started.getValue());
         }
         assertThat(redis.opsForStream().size(PREFIX + "jobs")).as("every entry acknowledged").isZero();
+
+        // each job's ending reaches its webhook, signed, also those of the jobs the killed worker held
+        await().atMost(Duration.ofMinutes(1)).until(() -> succeededJobsTold(receiver).containsAll(jobs));
+        for (Receiver.Request request : receiver.requests()) {
+            assertThat(StandardWebhooksVerifier.verifies(ServiceEndToEndTest.WEBHOOK_SECRET, request)).isTrue();
+        }
+    }
+
+    private static Set<String> succeededJobsTold(Receiver receiver) {
+        Set<String> told = new HashSet<>();
+        for (Receiver.Request request : receiver.requests()) {
+            JsonNode body = JSON.readTree(request.body());
+            if (body.get("type").asString().equals("job.succeeded")) {
+                told.add(body.get("data").get("id").asString());
+            }
+        }
+        return told;
     }
 
     private static int freePort(String worker) throws IOException {

@@ -1,7 +1,9 @@
 package dev.diffusion.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 
@@ -51,7 +53,15 @@ public record GenerateRequest(
         String outputFormat,
         @Schema(description = "0..100 (default 100), as in OpenAI's Images API: lower makes smaller files; jpeg: the "
                 + "JPEG quality; webp: 100 is lossless, lower the lossy quality; png ignores it", example = "100")
-        Integer outputCompression) {
+        Integer outputCompression,
+        @Schema(description = "A URL to POST the job to as it changes (Standard Webhooks: signed with "
+                + "diffusion.webhooks.secret); http or https, its host public or in diffusion.webhooks.allowed-hosts",
+                example = "https://example.com/hooks/diffusion")
+        String webhook,
+        @ArraySchema(arraySchema = @Schema(description = "Which changes to send to webhook; default: the endings "
+                + "(succeeded, failed, cancelled)"), schema = @Schema(allowableValues = {"started", "progress",
+                "succeeded", "failed", "cancelled"}))
+        List<String> webhookEvents) {
 
     public static Builder builder() {
         return new Builder();
@@ -76,6 +86,8 @@ public record GenerateRequest(
         private Double strength;
         private String outputFormat;
         private Integer outputCompression;
+        private String webhook;
+        private List<String> webhookEvents;
 
         private Builder() {
         }
@@ -160,10 +172,20 @@ public record GenerateRequest(
             return this;
         }
 
+        public Builder webhook(String value) {
+            webhook = value;
+            return this;
+        }
+
+        public Builder webhookEvents(List<String> value) {
+            webhookEvents = value;
+            return this;
+        }
+
         public GenerateRequest build() {
             return new GenerateRequest(prompt, negativePrompt, model, width, height, steps, guidanceScale,
                     guidanceRescale, scheduler, seed, numImages, eta, initImage, strength, outputFormat,
-                    outputCompression);
+                    outputCompression, webhook, webhookEvents);
         }
     }
 }

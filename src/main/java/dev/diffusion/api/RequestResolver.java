@@ -16,11 +16,15 @@ import dev.diffusion.web.FieldError;
 import dev.diffusion.web.LimitsProperties;
 import dev.diffusion.web.RequestValidationException;
 import dev.diffusion.web.ServiceBusyException;
+import dev.diffusion.webhooks.WebhookEvent;
+import dev.diffusion.webhooks.WebhookTargetException;
+import dev.diffusion.webhooks.Webhooks;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,8 +46,11 @@ public class RequestResolver {
     /** Init images being decoded at once, by their pixels' memory. */
     private final ByteBudget decoding;
 
-    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits) {
+    private final Webhooks webhooks;
+
+    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks) {
         this.catalog = catalog;
+        this.webhooks = webhooks;
         this.costs = costs;
         this.limits = limits;
         this.decoding = new ByteBudget(limits.maxDecodingBytes().toBytes());
@@ -96,6 +103,7 @@ public class RequestResolver {
         double strength = orDefault(r.strength(), 0.8);
         checkRange(errors, "strength", strength, 0, 1);
         GenerationSpec.Output output = output(errors, r.outputFormat(), r.outputCompression());
+        GenerationSpec.Webhook webhook = webhook(errors, r.webhook(), r.webhookEvents());
         if (errors.isEmpty()) {
             admit(errors, model, new Admission.Load(width, height, numImages, steps, scheduler, guidance > 1));
         }
@@ -118,7 +126,7 @@ public class RequestResolver {
         return GenerationSpec.builder().model(model.name()).prompt(r.prompt()).negativePrompt(r.negativePrompt())
                 .width(width).height(height).steps(steps).guidanceScale(guidance).guidanceRescale(rescale)
                 .scheduler(scheduler).seed(r.seed() != null ? r.seed() : random.nextLong(RANDOM_SEED_BOUND))
-                .numImages(numImages).eta(eta).initImage(initImage).output(output).build();
+                .numImages(numImages).eta(eta).initImage(initImage).output(output).webhook(webhook).build();
     }
 
     /** The images' format; null (and a field error) when the request's is not one. */
@@ -135,6 +143,33 @@ public class RequestResolver {
             }
         }
         return errors.size() == errorsBefore ? new GenerationSpec.Output(chosen, checkedCompression) : null;
+    }
+
+    /**
+     * Where and of what to tell the client; null when it named no webhook, or (with a field error) when the URL or
+     * its address may not be a target, so that the client hears of it now rather than never.
+     */
+    private GenerationSpec.Webhook webhook(List<FieldError> errors, String url, List<String> events) {
+        if (url == null) {
+            if (events != null && !events.isEmpty()) {
+                errors.add(new FieldError("webhook_events", "applies only with webhook"));
+            }
+            return null;
+        }
+        Set<WebhookEvent> wanted;
+        try {
+            wanted = WebhookEvent.parse(events);
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError("webhook_events", e.getMessage()));
+            return null;
+        }
+        try {
+            webhooks.checkTarget(url, null);
+        } catch (WebhookTargetException e) {
+            errors.add(new FieldError("webhook", e.getMessage()));
+            return null;
+        }
+        return new GenerationSpec.Webhook(url, wanted.stream().sorted().map(WebhookEvent::id).toList());
     }
 
     /** The init image file the client sent, once it is known to decode; null (and a field error) otherwise. */

@@ -2,6 +2,7 @@ package dev.diffusion.jobs;
 
 import dev.diffusion.image.ImageEncoder;
 import dev.diffusion.image.OutputFormat;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param version   the format's version, {@link #VERSION}; a reader refuses any other
  * @param initImage img2img's starting picture and strength; null for text-to-image
  * @param output    the picture format of the finished images; jobs stored before it existed read as PNG
+ * @param webhook   where to tell of the job's changes; null (also for jobs stored before it existed): nowhere
  */
 public record GenerationSpec(
         int version,
@@ -28,7 +30,8 @@ public record GenerationSpec(
         int numImages,
         double eta,
         InitImage initImage,
-        Output output) {
+        Output output,
+        Webhook webhook) {
 
     public static final int VERSION = 1;
 
@@ -57,6 +60,24 @@ public record GenerationSpec(
         public Output {
             Objects.requireNonNull(format, "format");
             OutputFormat.checkCompression(compression);
+        }
+    }
+
+    /**
+     * Where the client wants to hear of the job, and of which changes.
+     *
+     * @param events the ids of the events to send ({@code started}, {@code progress}, {@code succeeded},
+     *               {@code failed}, {@code cancelled})
+     */
+    public record Webhook(String url, List<String> events) {
+
+        public Webhook {
+            Objects.requireNonNull(url, "url");
+            events = List.copyOf(events);
+        }
+
+        public boolean wants(String event) {
+            return events.contains(event);
         }
     }
 
@@ -89,7 +110,7 @@ public record GenerationSpec(
     public Builder toBuilder() {
         return new Builder().model(model).prompt(prompt).negativePrompt(negativePrompt).width(width).height(height)
                 .steps(steps).guidanceScale(guidanceScale).guidanceRescale(guidanceRescale).scheduler(scheduler)
-                .seed(seed).numImages(numImages).eta(eta).initImage(initImage).output(output);
+                .seed(seed).numImages(numImages).eta(eta).initImage(initImage).output(output).webhook(webhook);
     }
 
     /** Named fields for a spec; everything but model, prompt and scheduler has a neutral default. */
@@ -109,6 +130,7 @@ public record GenerationSpec(
         private double eta;
         private InitImage initImage;
         private Output output;
+        private Webhook webhook;
 
         private Builder() {
         }
@@ -183,9 +205,14 @@ public record GenerationSpec(
             return this;
         }
 
+        public Builder webhook(Webhook value) {
+            webhook = value;
+            return this;
+        }
+
         public GenerationSpec build() {
             return new GenerationSpec(VERSION, model, prompt, negativePrompt, width, height, steps, guidanceScale,
-                    guidanceRescale, scheduler, seed, numImages, eta, initImage, output);
+                    guidanceRescale, scheduler, seed, numImages, eta, initImage, output, webhook);
         }
     }
 }

@@ -67,6 +67,15 @@ public class JobLeases {
      */
     private Optional<Job> start(String id) {
         int losses = ledger.queue.deliveries(id) - 1;
+        if (losses > 0) {
+            Optional<Job> ended = ledger.store.find(id).filter(job -> job.status().finished());
+            if (ended.isPresent()) {
+                // its last worker stored the ending and died before acknowledging it, maybe before telling of it
+                ledger.tellListeners(JobEvent.finished(ended.get()).type(), ended.get());
+                ledger.queue.acknowledge(id);
+                return Optional.empty();
+            }
+        }
         if (losses >= ledger.maxWorkerLosses) {
             log.warn("job {} lost its worker {} times; failing it", id, losses);
             ledger.finish(id, job -> job.failed(new JobError("Job failed repeatedly", "the worker running it was "
@@ -77,7 +86,7 @@ public class JobLeases {
                 .filter(job -> job.status() == JobStatus.RUNNING);
         started.ifPresentOrElse(job -> {
             ledger.metrics.started(job);
-            ledger.announce(JobEvent.of(JobEvent.STARTED, job));
+            ledger.announce(JobEvent.of(JobEvent.STARTED, job), job);
         }, () -> ledger.queue.acknowledge(id));
         return started;
     }
@@ -102,7 +111,7 @@ public class JobLeases {
     public void progress(String id, int step, int totalSteps, byte[] preview) {
         ledger.store.update(id, job -> job.progressed(step, totalSteps))
                 .filter(job -> !job.status().finished())
-                .ifPresent(job -> ledger.announce(JobEvent.progress(job, preview)));
+                .ifPresent(job -> ledger.announce(JobEvent.progress(job, preview), job));
     }
 
     public void succeed(String id, List<JobImage> images) {

@@ -1,6 +1,7 @@
 package dev.diffusion.jobs;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -22,13 +23,14 @@ public final class JobLedger {
     final CancelRequests cancelRequests;
     final JobMetrics metrics;
     final Clock clock;
+    private final List<JobChangeListener> listeners;
     /** A job whose worker was lost this many times fails rather than run again. */
     final int maxWorkerLosses;
     /** Set while the service shuts down: submissions are refused. */
     volatile boolean refusing;
 
     public JobLedger(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests, JobMetrics metrics,
-            Clock clock, int maxWorkerLosses) {
+            Clock clock, int maxWorkerLosses, List<JobChangeListener> listeners) {
         this.store = store;
         this.queue = queue;
         this.events = events;
@@ -36,14 +38,29 @@ public final class JobLedger {
         this.metrics = metrics;
         this.clock = clock;
         this.maxWorkerLosses = maxWorkerLosses;
+        this.listeners = List.copyOf(listeners);
     }
 
-    /** Events are news: one that cannot be sent (Redis lost, say) does not undo or stop the change it tells of. */
-    void announce(JobEvent event) {
+    /**
+     * Tells the listeners, then the subscribers, of a change that made {@code job}. Events are news: one that cannot
+     * be sent (Redis lost, say) does not undo or stop the change it tells of.
+     */
+    void announce(JobEvent event, Job job) {
+        tellListeners(event.type(), job);
         try {
             events.publish(event);
         } catch (RuntimeException e) {
             log.warn("could not announce {} of job {}: {}", event.type(), event.jobId(), e.toString());
+        }
+    }
+
+    void tellListeners(String type, Job job) {
+        for (JobChangeListener listener : listeners) {
+            try {
+                listener.changed(type, job);
+            } catch (RuntimeException e) {
+                log.warn("a listener of job {} failed on {}: {}", job.id(), type, e.toString());
+            }
         }
     }
 
@@ -63,7 +80,7 @@ public final class JobLedger {
         if (endedHere) {
             cancelRequests.clear(id);
             metrics.finished(after.get());
-            announce(JobEvent.finished(after.get()));
+            announce(JobEvent.finished(after.get()), after.get());
         }
         if (after.isEmpty() || after.get().status().finished()) {
             queue.acknowledge(id);  // also when another run of the job ended it first

@@ -47,7 +47,7 @@ public class JobService {
             throw JobRefusedException.queueFull(ledger.queue.capacity());
         }
         ledger.metrics.submitted(spec);
-        ledger.announce(JobEvent.of(JobEvent.QUEUED, job));
+        ledger.announce(JobEvent.of(JobEvent.QUEUED, job), job);
         return job;
     }
 

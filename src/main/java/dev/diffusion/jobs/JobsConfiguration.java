@@ -2,6 +2,7 @@ package dev.diffusion.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,8 +29,9 @@ public class JobsConfiguration {
 
     @Bean
     JobLedger jobLedger(JobStore store, JobQueue queue, JobEvents events, CancelRequests cancelRequests,
-            JobMetrics metrics, Clock clock, JobsProperties settings) {
-        return new JobLedger(store, queue, events, cancelRequests, metrics, clock, settings.maxWorkerLosses());
+            JobMetrics metrics, Clock clock, JobsProperties settings, ObjectProvider<JobChangeListener> listeners) {
+        return new JobLedger(store, queue, events, cancelRequests, metrics, clock, settings.maxWorkerLosses(),
+                listeners.orderedStream().toList());
     }
 
     @Bean
@@ -60,6 +62,11 @@ public class JobsConfiguration {
         @Bean
         JobEvents jobEvents() {
             return new LocalJobEvents();
+        }
+
+        @Bean
+        IdempotencyRecords idempotencyRecords(JobsProperties jobs, Clock clock) {
+            return new InMemoryIdempotencyRecords(jobs.idempotencyTtl(), JobsProperties.IDEMPOTENCY_CLAIM_TTL, clock);
         }
 
         @Bean

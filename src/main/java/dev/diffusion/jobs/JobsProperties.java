@@ -20,6 +20,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxFinished finished jobs kept in all
  * @param maxFinishedBytes images of finished jobs kept in memory, in all (the in-memory backend; give Redis a
  *                    {@code maxmemory})
+ * @param idempotencyTtl how long an {@code Idempotency-Key} stands for the job it made
  */
 @Validated
 @ConfigurationProperties("diffusion.jobs")
@@ -30,7 +31,14 @@ public record JobsProperties(
         @Min(1) @DefaultValue("1000") int maxFinishedPerKey,
         @Min(1) @DefaultValue("10000") int maxFinished,
         @Min(1) @DefaultValue("3") int maxWorkerLosses,
-        @NotNull @DefaultValue("1GB") DataSize maxFinishedBytes) {
+        @NotNull @DefaultValue("1GB") DataSize maxFinishedBytes,
+        @NotNull @DefaultValue("24h") Duration idempotencyTtl) {
+
+    /**
+     * How long an {@code Idempotency-Key} is held for a request still being handled: submitting takes well under it,
+     * and a request that died halfway frees its key by then.
+     */
+    public static final Duration IDEMPOTENCY_CLAIM_TTL = Duration.ofMinutes(1);
 
     public FinishedJobLimits finishedLimits() {
         return new FinishedJobLimits(maxFinishedPerKey, maxFinished, maxFinishedBytes.toBytes());

@@ -58,6 +58,11 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return respond(problem(HttpStatus.TOO_MANY_REQUESTS, "Too many requests", e.getMessage(), request), headers);
     }
 
+    @ExceptionHandler(IdempotencyConflictException.class)
+    ResponseEntity<ProblemDetail> idempotencyConflict(IdempotencyConflictException e, HttpServletRequest request) {
+        return respond(problem(e.status(), "Idempotency-Key conflict", e.getMessage(), request), new HttpHeaders());
+    }
+
     @ExceptionHandler(BodySizeLimitFilter.BodyTooLargeException.class)
     ResponseEntity<ProblemDetail> tooLarge(BodySizeLimitFilter.BodyTooLargeException e, HttpServletRequest request) {
         return respond(problem(HttpStatus.CONTENT_TOO_LARGE, "Request body too large", e.getMessage(), request),

@@ -106,6 +106,23 @@ class ApiKeySecurityTest {
     }
 
     @Test
+    void anIdempotencyKeyIsPerApiKey() throws Exception {
+        String[] ids = new String[2];
+        int i = 0;
+        for (String key : List.of(ALICE, BOB)) {
+            String body = mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                            .header(HttpHeaders.AUTHORIZATION, "Bearer " + key).header("Idempotency-Key", "shared-key")
+                            .content("{\"prompt\": \"same\"}"))
+                    .andExpect(status().isAccepted())
+                    .andExpect(header().doesNotExist("Idempotent-Replayed"))
+                    .andReturn().getResponse().getContentAsString();
+            ids[i++] = JSON.readTree(body).get("id").asString();
+            submitted.add(ids[i - 1]);
+        }
+        assertThat(ids[0]).isNotEqualTo(ids[1]);
+    }
+
+    @Test
     void aJobIsVisibleOnlyToTheKeyThatMadeIt() throws Exception {
         String body = submit(ALICE, "alice's").andExpect(status().isAccepted())
                 .andExpect(jsonPath("$.request.owner").doesNotExist())

@@ -18,6 +18,8 @@ import dev.diffusion.web.ErrorResponses;
 import dev.diffusion.web.JsonLimitsConfiguration;
 import dev.diffusion.web.LimitsProperties;
 import dev.diffusion.web.MalformedRequestFilter;
+import dev.diffusion.webhooks.WebhookProperties;
+import dev.diffusion.webhooks.WebhooksConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 
@@ -25,11 +27,12 @@ import org.springframework.context.annotation.Import;
  * The beans behind the controllers for {@code @WebMvcTest} slices: the real job machinery (no workers), request
  * checks, error handlers, filters, API keys and quotas. A slice adds its own {@code ModelCatalog} and meter registry.
  */
-@Import({JobsConfiguration.class, RequestResolver.class, JobEventStreams.class, ApiExceptionHandler.class,
-        OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class, BodySizeLimitFilter.class,
-        MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class,
-        SecurityConfiguration.class, InMemoryModelCostBook.class})
+@Import({JobsConfiguration.class, RequestResolver.class, IdempotentSubmissions.class, JobEventStreams.class,
+        ApiExceptionHandler.class, OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class,
+        BodySizeLimitFilter.class, MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class,
+        JsonLimitsConfiguration.class, SecurityConfiguration.class, InMemoryModelCostBook.class,
+        WebhooksConfiguration.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
-        EventStreamsProperties.class, SecurityProperties.class})
+        EventStreamsProperties.class, SecurityProperties.class, WebhookProperties.class})
 final class ApiLayer {
 }

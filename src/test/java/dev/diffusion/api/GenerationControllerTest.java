@@ -443,6 +443,71 @@ class GenerationControllerTest {
     }
 
     @Test
+    void aRepeatedIdempotencyKeyWithTheSameBodyGetsTheFirstJobBackAndAnotherBodyA422() throws Exception {
+        drainQueue();
+        String body = "{\"prompt\": \"a red circle\", \"seed\": 5}";
+        MvcResult first = mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .header("Idempotency-Key", "retry-1").content(body))
+                .andExpect(status().isAccepted())
+                .andExpect(header().doesNotExist("Idempotent-Replayed"))
+                .andReturn();
+        String id = JSON.readTree(first.getResponse().getContentAsString()).get("id").asString();
+
+        // the same fields in another order and spacing are the same request
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "retry-1")
+                        .content("{\"seed\":5,\"prompt\":\"a red circle\"}"))
+                .andExpect(status().isAccepted())
+                .andExpect(header().string("Idempotent-Replayed", "true"))
+                .andExpect(header().string(HttpHeaders.LOCATION, "/jobs/" + id))
+                .andExpect(jsonPath("$.id").value(id));
+        assertThat(jobs.queueDepth()).as("no second job").isEqualTo(1);
+
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "retry-1")
+                        .content("{\"prompt\": \"a blue square\", \"seed\": 5}"))
+                .andExpect(status().isUnprocessableContent())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.detail", containsString("another request body")));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "retry-2")
+                        .content(body))
+                .andExpect(status().isAccepted())
+                .andExpect(jsonPath("$.id", org.hamcrest.Matchers.not(id)));
+        assertThat(jobs.queueDepth()).as("another key, another job").isEqualTo(2);
+        drainQueue();
+    }
+
+    @Test
+    void aKeyWhoseRequestWasRefusedMayBeUsedAgainAndABadKeyIsA400() throws Exception {
+        drainQueue();
+        String body = "{\"prompt\": \"a red circle\", \"steps\": 100000}";
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "refused-1")
+                        .content(body))
+                .andExpect(status().isBadRequest());
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "refused-1")
+                        .content("{\"prompt\": \"a red circle\"}"))
+                .andExpect(status().isAccepted())
+                .andExpect(header().doesNotExist("Idempotent-Replayed"));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "two words")
+                        .content("{\"prompt\": \"a red circle\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.errors[0].field").value("Idempotency-Key"));
+        drainQueue();
+    }
+
+    @Test
+    void aWebhookIsRefusedWhenThisServerHasNoSigningSecretAndWebhookEventsNeedAWebhook() throws Exception {
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"webhook\": \"https://example.com/hooks\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("webhook"))
+                .andExpect(jsonPath("$.errors[0].message", containsString("no signing secret")));
+        mvc.perform(post("/generate").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"prompt\": \"x\", \"webhook_events\": [\"started\"]}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("webhook_events"));
+    }
+
+    @Test
     void listsModelsAndSchedulers() throws Exception {
         mvc.perform(get("/models"))
                 .andExpect(status().isOk())

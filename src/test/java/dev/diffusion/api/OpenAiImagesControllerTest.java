@@ -42,6 +42,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.ResultActions;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The contract of {@code POST /v1/images/generations} with the real job machinery and a stand-in worker on a test
@@ -56,6 +57,8 @@ class OpenAiImagesControllerTest {
 
     private static final String SDK_BODY = """
             {"model": "dall-e-2", "prompt": "a red circle", "n": 1, "size": "64x64", "response_format": "b64_json"}""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TestConfiguration
     static class Catalog {
@@ -284,6 +287,33 @@ class OpenAiImagesControllerTest {
                 .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.errors[0].field").value("prompt"))
                 .andExpect(jsonPath("$.error").doesNotExist());
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyAnswersWithTheFirstJobsImagesAndAnotherBodyIsA422InOpenAisShape()
+            throws Exception {
+        CompletableFuture<Job> worker = workerThat(succeedWithImages());
+        String body = "{\"prompt\": \"a red circle\", \"response_format\": \"url\"}";
+        String url = JSON.readTree(mvc.perform(post("/v1/images/generations")
+                        .contentType(MediaType.APPLICATION_JSON).header("Idempotency-Key", "openai-1").content(body))
+                .andExpect(status().isOk())
+                .andExpect(header().doesNotExist("Idempotent-Replayed"))
+                .andReturn().getResponse().getContentAsString()).get("data").get(0).get("url").asString();
+        worker.get(5, TimeUnit.SECONDS);
+
+        mvc.perform(post("/v1/images/generations").contentType(MediaType.APPLICATION_JSON)
+                        .header("Idempotency-Key", "openai-1").content(body))
+                .andExpect(status().isOk())
+                .andExpect(header().string("Idempotent-Replayed", "true"))
+                .andExpect(jsonPath("$.data[0].url").value(url));
+        assertThat(jobs.queueDepth()).isZero();
+
+        mvc.perform(post("/v1/images/generations").contentType(MediaType.APPLICATION_JSON)
+                        .header("Idempotency-Key", "openai-1").content("{\"prompt\": \"a blue square\"}"))
+                .andExpect(status().isUnprocessableContent())
+                .andExpect(content().contentType(MediaType.APPLICATION_JSON))
+                .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
+                .andExpect(jsonPath("$.error.message", containsString("another request body")));
     }
 
     private static String base64(String text) {

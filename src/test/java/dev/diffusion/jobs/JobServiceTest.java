@@ -22,6 +22,8 @@ public class JobServiceTest {
     private final List<String> acknowledged = new ArrayList<>();
     private final List<String> released = new ArrayList<>();
     private final List<JobEvent> events = new ArrayList<>();
+    /** What the ledger's listener heard: type, job id and the job's status. */
+    private final List<String> changes = new ArrayList<>();
 
     /** Both sides over one store and queue. */
     private record Sides(JobService jobs, JobLeases leases, JobQueue queue) {
@@ -59,13 +61,44 @@ public class JobServiceTest {
             }
         };
         JobLedger ledger = new JobLedger(store, queue, local, new InMemoryCancelRequests(),
-                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock, 3);
+                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock, 3,
+                List.of((type, job) -> changes.add(type + " " + job.id() + " " + job.status())));
         return new Sides(new JobService(ledger), new JobLeases(ledger), queue);
     }
 
     public static GenerationSpec spec() {
         return GenerationSpec.builder().model("tiny").prompt("a red circle").width(64).height(64).steps(4)
                 .guidanceScale(5).scheduler("ddim").seed(1).build();
+    }
+
+    @Test
+    void listenersHearEachChangeWithTheJobAsItThenStands() throws Exception {
+        Sides sides = sides(new InMemoryJobStore(), false);
+        String id = sides.jobs().submit(spec(), null).id();
+        sides.leases().takeNext(Duration.ZERO);
+        sides.leases().progress(id, 1, 4, null);
+        sides.leases().succeed(id, List.of());
+
+        assertThat(changes).containsExactly("queued " + id + " QUEUED", "started " + id + " RUNNING",
+                "progress " + id + " RUNNING", "succeeded " + id + " SUCCEEDED");
+    }
+
+    @Test
+    void anEndingStoredByAWorkerThatDiedBeforeAcknowledgingIsToldAgainByTheWorkerThatTakesTheJobOver()
+            throws Exception {
+        InMemoryJobStore store = new InMemoryJobStore();
+        Sides sides = sides(store, true);
+        String id = sides.jobs().submit(spec(), null).id();
+        sides.leases().takeNext(Duration.ZERO);
+        // the worker stores the ending, then dies before it tells of it or acknowledges the job
+        store.update(id, job -> job.succeeded(List.of(), clock.instant()));
+        changes.clear();
+        deliveries = 2;
+        sides.queue().offer(id);
+
+        assertThat(sides.leases().takeNext(Duration.ZERO)).as("not run again").isEmpty();
+        assertThat(changes).containsExactly("succeeded " + id + " SUCCEEDED");
+        assertThat(acknowledged).contains(id);
     }
 
     @Test

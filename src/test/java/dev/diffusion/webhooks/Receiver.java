@@ -19,20 +19,20 @@ import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /** A webhook receiver on the loopback interface (the JDK's HTTP server) that records what it gets. */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
 
     /** A request as it arrived; header names in lower case. */
-    record Request(String path, Map<String, String> headers, String body) {
+    public record Request(String path, Map<String, String> headers, String body) {
 
-        String header(String name) {
+        public String header(String name) {
             return headers.get(name);
         }
     }
 
     /** What to answer, after how long. */
-    record Answer(int status, Map<String, String> headers, long delayMillis) {
+    public record Answer(int status, Map<String, String> headers, long delayMillis) {
 
-        static Answer of(int status) {
+        public static Answer of(int status) {
             return new Answer(status, Map.of(), 0);
         }
     }
@@ -47,7 +47,7 @@ final class Receiver implements AutoCloseable {
         this(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0));
     }
 
-    Receiver() throws IOException {
+    public Receiver() throws IOException {
         this(0);
     }
 
@@ -69,7 +69,7 @@ final class Receiver implements AutoCloseable {
         return server;
     }
 
-    void answer(Function<Request, Answer> answers) {
+    public void answer(Function<Request, Answer> answers) {
         this.answers = answers;
     }
 
@@ -77,11 +77,11 @@ final class Receiver implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port() + path;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }

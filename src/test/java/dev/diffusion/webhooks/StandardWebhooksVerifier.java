@@ -12,12 +12,12 @@ import javax.crypto.spec.SecretKeySpec;
  * some {@code v1,} signature in the space-separated header is the HMAC-SHA256 of {@code id.timestamp.body} under the
  * secret's bytes, compared in constant time, and the timestamp is within five minutes of now.
  */
-final class StandardWebhooksVerifier {
+public final class StandardWebhooksVerifier {
 
     private StandardWebhooksVerifier() {
     }
 
-    static boolean verifies(String secret, Receiver.Request request) throws Exception {
+    public static boolean verifies(String secret, Receiver.Request request) throws Exception {
         String id = request.header("webhook-id");
         String timestamp = request.header("webhook-timestamp");
         String signatures = request.header("webhook-signature");

@@ -112,7 +112,7 @@ class StepBatcherTest {
 
     private Sides newJobService(JobQueue queue) {
         JobLedger ledger = new JobLedger(new InMemoryJobStore(), queue, events, new InMemoryCancelRequests(),
-                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock, 3);
+                new JobMetrics(new SimpleMeterRegistry(), queue, clock), clock, 3, List.of());
         return new Sides(new JobService(ledger), new JobLeases(ledger));
     }
 

@@ -2,6 +2,7 @@ package dev.diffusion.api.generate;
 
 import dev.diffusion.ServesApi;
 import dev.diffusion.api.GenerateRequest;
+import dev.diffusion.api.IdempotentSubmissions;
 import dev.diffusion.api.RequestResolver;
 import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
@@ -15,6 +16,7 @@ import dev.diffusion.security.ApiKeyFilter;
 import dev.diffusion.web.NotFoundException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -51,14 +53,16 @@ public class GenerationController {
     private final ActiveJobQuota quota;
     private final JobsProperties settings;
     private final JobEventStreams eventStreams;
+    private final IdempotentSubmissions submissions;
 
     public GenerationController(JobService jobs, RequestResolver resolver, ActiveJobQuota quota,
-            JobsProperties settings, JobEventStreams eventStreams) {
+            JobsProperties settings, JobEventStreams eventStreams, IdempotentSubmissions submissions) {
         this.jobs = jobs;
         this.resolver = resolver;
         this.quota = quota;
         this.settings = settings;
         this.eventStreams = eventStreams;
+        this.submissions = submissions;
     }
 
     @PostMapping(path = "/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -76,11 +80,19 @@ public class GenerationController {
                                  "width": 64, "height": 64, "steps": 20, "guidance_scale": 5.0,
                                  "scheduler": "dpmpp_2m", "seed": 42, "num_images": 4}"""),
                         @ExampleObject(name = "webp", value = """
-                                {"prompt": "a small green square", "output_format": "webp", "output_compression": 80}""")
+                                {"prompt": "a small green square", "output_format": "webp", "output_compression": 80}"""),
+                        @ExampleObject(name = "webhook", value = """
+                                {"prompt": "a red circle", "webhook": "https://example.com/hooks/diffusion",
+                                 "webhook_events": ["started", "succeeded", "failed", "cancelled"]}""")
                     })))
-    @ApiResponse(responseCode = "202", description = "Queued", content = @Content(
+    @ApiResponse(responseCode = "202", description = "Queued", headers = @Header(name = IdempotentSubmissions
+            .REPLAYED_HEADER, description = "true when an earlier request with this Idempotency-Key made the job",
+            schema = @Schema(type = "string", allowableValues = "true")), content = @Content(
             schema = @Schema(implementation = JobView.class)))
     @ApiResponse(responseCode = "200", description = "With wait=true: the finished job, or its image",
+            headers = @Header(name = IdempotentSubmissions.REPLAYED_HEADER, description = "true when an earlier "
+                    + "request with this Idempotency-Key made the job",
+                    schema = @Schema(type = "string", allowableValues = "true")),
             content = {@Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = JobView.class)),
                 @Content(mediaType = MediaType.IMAGE_PNG_VALUE), @Content(mediaType = MediaType.IMAGE_JPEG_VALUE),
@@ -98,25 +110,41 @@ public class GenerationController {
     @ApiResponse(responseCode = "503", description = "Queue full or shutting down; see Retry-After",
             content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
                     schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "A request with the same Idempotency-Key is still being handled",
+            content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+                    schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "422", description = "The Idempotency-Key was used with another body", content = @Content(
+            mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
     public ResponseEntity<?> generate(@RequestBody GenerateRequest request,
             @Parameter(description = "Block until the job ends") @RequestParam(defaultValue = "false") boolean wait,
-            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept, HttpServletRequest http)
-            throws InterruptedException {
-        GenerationSpec spec = resolver.resolve(request);
-        Job job = quota.submit(spec, ApiKeyFilter.owner(http));
-        URI location = URI.create("/jobs/" + job.id());
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            @Parameter(description = "Any unique string (a UUID, say): a request repeated with the same key and body "
+                    + "within diffusion.jobs.idempotency-ttl (24 h) gets the job the first one made, with "
+                    + "Idempotent-Replayed: true, instead of a new job")
+            @RequestHeader(name = IdempotentSubmissions.HEADER, required = false) String idempotencyKey,
+            HttpServletRequest http) throws InterruptedException {
+        String owner = ApiKeyFilter.owner(http);
+        IdempotentSubmissions.Submission submission = submissions.submit(idempotencyKey, owner, "/generate", request,
+                () -> quota.submit(resolver.resolve(request), owner));
+        Job job = submission.job();
+        HttpHeaders headers = new HttpHeaders();
+        headers.setLocation(URI.create("/jobs/" + job.id()));
+        if (submission.replayed()) {
+            headers.set(IdempotentSubmissions.REPLAYED_HEADER, "true");
+        }
         if (!wait) {
-            return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(job));
+            return json(HttpStatus.ACCEPTED, headers, view(job));
         }
         Job done = jobs.await(job.id(), settings.waitTimeout()).orElse(job);
         if (!done.status().finished()) {
-            return ResponseEntity.accepted().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+            return json(HttpStatus.ACCEPTED, headers, view(done));
         }
+        GenerationSpec spec = done.spec();
         if (spec.numImages() == 1 && wantsImage(accept, spec.output().format().encoder().mediaType())) {
-            return imageOrProblem(done);
+            return imageOrProblem(done, headers);
         }
         // JSON even when the client asked for an image: a many-image job has no single image to give
-        return ResponseEntity.ok().location(location).contentType(MediaType.APPLICATION_JSON).body(view(done));
+        return json(HttpStatus.OK, headers, view(done));
     }
 
     @GetMapping(path = "/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -171,7 +199,7 @@ public class GenerationController {
     public ResponseEntity<byte[]> image(@PathVariable String id, @PathVariable int index, HttpServletRequest http) {
         Job job = find(id, http);
         return job.images().stream().filter(image -> image.index() == index).findFirst()
-                .map(GenerationController::file)
+                .map(image -> file(image, new HttpHeaders()))
                 .orElseThrow(() -> new NotFoundException(job.status() == JobStatus.SUCCEEDED
                         ? "job " + id + " has no image " + index
                         : "job " + id + " has no images: it is " + job.status().name().toLowerCase()));
@@ -188,20 +216,26 @@ public class GenerationController {
         return eventStreams.open(id, ApiKeyFilter.owner(http));
     }
 
-    private ResponseEntity<?> imageOrProblem(Job job) {
+    private static ResponseEntity<?> json(HttpStatus status, HttpHeaders headers, Object body) {
+        return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_JSON).body(body);
+    }
+
+    private ResponseEntity<?> imageOrProblem(Job job, HttpHeaders headers) {
         if (job.status() == JobStatus.SUCCEEDED) {
-            return file(job.images().get(0));
+            return file(job.images().get(0), headers);
         }
         HttpStatus status = job.status() == JobStatus.CANCELLED ? HttpStatus.CONFLICT : HttpStatus.UNPROCESSABLE_CONTENT;
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, job.error() == null
                 ? "job " + job.id() + " was cancelled" : job.error().detail());
         problem.setTitle(job.error() == null ? "Job cancelled" : job.error().title());
         problem.setProperty("job", view(job));
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(status).headers(headers).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 
-    private static ResponseEntity<byte[]> file(JobImage image) {
-        return ResponseEntity.ok().contentType(MediaType.parseMediaType(image.mediaType())).body(image.data());
+    private static ResponseEntity<byte[]> file(JobImage image, HttpHeaders headers) {
+        return ResponseEntity.ok().headers(headers).contentType(MediaType.parseMediaType(image.mediaType()))
+                .body(image.data());
     }
 
     /**

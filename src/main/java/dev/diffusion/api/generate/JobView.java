@@ -56,7 +56,9 @@ public record JobView(
                 .guidanceScale(spec.guidanceScale()).guidanceRescale(spec.guidanceRescale())
                 .scheduler(spec.scheduler()).seed(spec.seed()).numImages(spec.numImages()).eta(spec.eta())
                 .strength(spec.imageToImage() ? spec.initImage().strength() : null)
-                .outputFormat(spec.output().format().id()).outputCompression(spec.output().compression()).build();
+                .outputFormat(spec.output().format().id()).outputCompression(spec.output().compression())
+                .webhook(spec.webhook() == null ? null : spec.webhook().url())
+                .webhookEvents(spec.webhook() == null ? null : spec.webhook().events()).build();
     }
 
     private static ErrorView error(JobError error) {

@@ -3,6 +3,8 @@ package dev.diffusion.api.openai;
 import dev.diffusion.jobs.JobRefusedException;
 import dev.diffusion.web.ApiExceptionHandler;
 import dev.diffusion.web.BodySizeLimitFilter;
+import dev.diffusion.web.IdempotencyConflictException;
+import dev.diffusion.web.NotFoundException;
 import dev.diffusion.web.RequestValidationException;
 import dev.diffusion.web.TooManyRequestsException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -48,6 +50,16 @@ public class OpenAiErrorHandler {
     @ExceptionHandler(JobRefusedException.class)
     ResponseEntity<OpenAiError> refused(JobRefusedException e) {
         return serviceUnavailable(e.getMessage(), null);
+    }
+
+    @ExceptionHandler(IdempotencyConflictException.class)
+    ResponseEntity<OpenAiError> idempotencyConflict(IdempotencyConflictException e) {
+        return respond(e.status(), OpenAiError.of(e.getMessage(), INVALID_REQUEST, null, null));
+    }
+
+    @ExceptionHandler(NotFoundException.class)
+    ResponseEntity<OpenAiError> notFound(NotFoundException e) {
+        return respond(HttpStatus.NOT_FOUND, OpenAiError.of(e.getMessage(), INVALID_REQUEST, null, null));
     }
 
     @ExceptionHandler(TooManyRequestsException.class)

@@ -2,9 +2,9 @@ package dev.diffusion.api.openai;
 
 import dev.diffusion.ServesApi;
 import dev.diffusion.api.GenerateRequest;
+import dev.diffusion.api.IdempotentSubmissions;
 import dev.diffusion.api.RequestResolver;
 import dev.diffusion.catalog.ModelCatalog;
-import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
@@ -14,6 +14,8 @@ import dev.diffusion.security.ApiKeyFilter;
 import dev.diffusion.web.FieldError;
 import dev.diffusion.web.RequestValidationException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -30,6 +32,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
@@ -56,14 +59,16 @@ public class OpenAiImagesController {
     private final ActiveJobQuota quota;
     private final ModelCatalog catalog;
     private final JobsProperties settings;
+    private final IdempotentSubmissions submissions;
 
     public OpenAiImagesController(JobService jobs, RequestResolver resolver, ActiveJobQuota quota,
-            ModelCatalog catalog, JobsProperties settings) {
+            ModelCatalog catalog, JobsProperties settings, IdempotentSubmissions submissions) {
         this.jobs = jobs;
         this.resolver = resolver;
         this.quota = quota;
         this.catalog = catalog;
         this.settings = settings;
+        this.submissions = submissions;
     }
 
     // no 'consumes': a body of the wrong type must still be answered in OpenAI's shape, by this controller's advice
@@ -78,8 +83,15 @@ public class OpenAiImagesController {
                     examples = @ExampleObject(value = """
                             {"model": "dall-e-2", "prompt": "a red circle on a blue background", "n": 1,
                              "size": "64x64", "response_format": "b64_json"}"""))))
-    @ApiResponse(responseCode = "200", description = "The images", content = @Content(
+    @ApiResponse(responseCode = "200", description = "The images", headers = @Header(name = IdempotentSubmissions
+            .REPLAYED_HEADER, description = "true when an earlier request with this Idempotency-Key made the job",
+            schema = @Schema(type = "string", allowableValues = "true")), content = @Content(
             schema = @Schema(implementation = OpenAiImagesResponse.class)))
+    @ApiResponse(responseCode = "409", description = "A request with the same Idempotency-Key is still being "
+            + "handled (type invalid_request_error)", content = @Content(
+                    schema = @Schema(implementation = OpenAiError.class)))
+    @ApiResponse(responseCode = "422", description = "The Idempotency-Key was used with another body (type "
+            + "invalid_request_error)", content = @Content(schema = @Schema(implementation = OpenAiError.class)))
     @ApiResponse(responseCode = "400", description = "Invalid request (type invalid_request_error)",
             content = @Content(schema = @Schema(implementation = OpenAiError.class), examples = @ExampleObject(
                     value = """
@@ -94,8 +106,12 @@ public class OpenAiImagesController {
     @ApiResponse(responseCode = "503", description = "Queue full, shutting down, or the images were not ready "
             + "within the wait timeout; see Retry-After", content = @Content(
                     schema = @Schema(implementation = OpenAiError.class)))
-    public ResponseEntity<?> generate(@RequestBody OpenAiImageRequest request, HttpServletRequest http)
-            throws InterruptedException {
+    public ResponseEntity<?> generate(@RequestBody OpenAiImageRequest request,
+            @Parameter(description = "Any unique string: a request repeated with the same key and body within "
+                    + "diffusion.jobs.idempotency-ttl (24 h) answers with the images of the job the first one made, "
+                    + "with Idempotent-Replayed: true")
+            @RequestHeader(name = IdempotentSubmissions.HEADER, required = false) String idempotencyKey,
+            HttpServletRequest http) throws InterruptedException {
         String format = request.responseFormat() == null ? URL : request.responseFormat();
         List<FieldError> errors = new ArrayList<>();
         if (!format.equals(URL) && !format.equals(B64_JSON)) {
@@ -115,10 +131,13 @@ public class OpenAiImagesController {
         if (!errors.isEmpty()) {
             throw new RequestValidationException(errors);
         }
-        GenerationSpec spec = resolver.resolve(GenerateRequest.builder().prompt(request.prompt())
+        GenerateRequest generation = GenerateRequest.builder().prompt(request.prompt())
                 .model(servedModel(request.model())).width(width).height(height).numImages(request.n())
-                .outputFormat(request.outputFormat()).outputCompression(request.outputCompression()).build());
-        Job job = quota.submit(spec, ApiKeyFilter.owner(http));
+                .outputFormat(request.outputFormat()).outputCompression(request.outputCompression()).build();
+        String owner = ApiKeyFilter.owner(http);
+        IdempotentSubmissions.Submission submission = submissions.submit(idempotencyKey, owner, PATH, request,
+                () -> quota.submit(resolver.resolve(generation), owner));
+        Job job = submission.job();
 
         Job done = jobs.await(job.id(), settings.waitTimeout()).orElse(job);
         boolean timedOut = !done.status().finished();
@@ -127,7 +146,11 @@ public class OpenAiImagesController {
             done = jobs.cancel(job.id()).orElse(done);
         }
         if (done.status() == JobStatus.SUCCEEDED) {
-            return ResponseEntity.ok(response(done, format));
+            ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+            if (submission.replayed()) {
+                ok.header(IdempotentSubmissions.REPLAYED_HEADER, "true");
+            }
+            return ok.body(response(done, format));
         }
         if (timedOut) {
             return OpenAiErrorHandler.serviceUnavailable("the images were not ready within "

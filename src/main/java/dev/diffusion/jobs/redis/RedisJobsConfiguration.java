@@ -2,6 +2,7 @@ package dev.diffusion.jobs.redis;
 
 import dev.diffusion.ServesApi;
 import dev.diffusion.jobs.CancelRequests;
+import dev.diffusion.jobs.IdempotencyRecords;
 import dev.diffusion.jobs.JobQueue;
 import dev.diffusion.jobs.JobStore;
 import dev.diffusion.jobs.JobsProperties;
@@ -41,6 +42,12 @@ public class RedisJobsConfiguration {
     @Bean
     JobStore jobStore(StringRedisTemplate redis, RedisQueueProperties settings, JobCodec codec, JobsProperties jobs) {
         return new RedisJobStore(redis, settings, codec, jobs.ttl(), jobs.finishedLimits());
+    }
+
+    @Bean
+    IdempotencyRecords idempotencyRecords(StringRedisTemplate redis, RedisQueueProperties settings,
+            JobsProperties jobs) {
+        return new RedisIdempotencyRecords(redis, settings, jobs.idempotencyTtl(), JobsProperties.IDEMPOTENCY_CLAIM_TTL);
     }
 
     @Bean

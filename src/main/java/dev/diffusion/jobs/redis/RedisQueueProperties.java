@@ -10,7 +10,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keyPrefix     prefix of every key: the stream {@code <prefix>jobs}, job snapshots {@code <prefix>job:<id>},
  *                      cancellations {@code <prefix>cancel:<id>}, the event channel {@code <prefix>events}, the
  *                      count of a job's watchers {@code <prefix>watchers:<id>}, finished jobs by their ending
- *                      {@code <prefix>finished[:<owner>]} and jobs by their creation {@code <prefix>created:<owner>}
+ *                      {@code <prefix>finished[:<owner>]}, jobs by their creation {@code <prefix>created:<owner>},
+ *                      Idempotency-Key records {@code <prefix>idempotency:<owner>:<key digest>}
  * @param consumerGroup the stream's consumer group that all workers share
  * @param consumerName  this worker's name in the group; blank means host name and process id
  * @param claimIdle     a job whose worker has not shown life for this long is taken over by another worker; workers
@@ -49,6 +50,11 @@ public record RedisQueueProperties(
     /** An owner key's jobs by the time they were created, for listing. */
     String createdKey(String ownerKey) {
         return keyPrefix + "created:" + ownerKey;
+    }
+
+    /** What an owner's Idempotency-Key (by its digest) was used for. */
+    String idempotencyKey(String ownerKey, String keyDigest) {
+        return keyPrefix + "idempotency:" + ownerKey + ":" + keyDigest;
     }
 
     String costsKey(String model) {

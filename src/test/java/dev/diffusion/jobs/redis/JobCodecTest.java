@@ -24,7 +24,9 @@ class JobCodecTest {
         GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a red circle").width(64).height(32)
                 .steps(12).guidanceScale(2.5).scheduler("dpmpp_2m").seed(7).numImages(2)
                 .initImage(new GenerationSpec.InitImage(new byte[] {9, 8, 7}, 0.5))
-                .output(new GenerationSpec.Output(OutputFormat.WEBP, 80)).build();
+                .output(new GenerationSpec.Output(OutputFormat.WEBP, 80))
+                .webhook(new GenerationSpec.Webhook("https://example.com/hooks?t=1", List.of("started", "succeeded")))
+                .build();
         Job job = new Job("j1", JobStatus.SUCCEEDED, spec, "owner-1", Instant.parse("2026-12-01T10:00:00Z"),
                 Instant.parse("2026-12-01T10:00:01Z"), Instant.parse("2026-12-01T10:00:02Z"), 12, 12,
                 List.of(new JobImage(0, 7, "image/webp", new byte[] {1, 2})), null);
@@ -35,9 +37,12 @@ class JobCodecTest {
         assertThat(read.spec().version()).isEqualTo(GenerationSpec.VERSION);
     }
 
-    /** A queued job of format version 1 as the service stored it before images had a choice of format. */
+    /**
+     * A queued job of format version 1 as the service stored it before images had a choice of format and before
+     * webhooks.
+     */
     @Test
-    void aJobStoredBeforeOutputFormatsMakesPngs() {
+    void aJobStoredBeforeOutputFormatsAndWebhooksMakesPngsAndSendsNoWebhook() {
         String stored = """
                 {"id":"v1-1","status":"QUEUED","spec":{"version":1,"model":"shapes","prompt":"a red circle",
                 "negativePrompt":"","width":64,"height":64,"steps":20,"guidanceScale":2.5,"guidanceRescale":0.0,
@@ -49,6 +54,7 @@ class JobCodecTest {
 
         assertThat(job.spec().output()).isEqualTo(GenerationSpec.Output.DEFAULT);
         assertThat(job.spec().output().format()).isEqualTo(OutputFormat.PNG);
+        assertThat(job.spec().webhook()).isNull();
     }
 
     /** A running img2img job exactly as the service stored it before the job format had a version. */
