@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BiConsumer;
-import java.util.function.BooleanSupplier;
 
 /**
  * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
@@ -35,7 +34,7 @@ public final class CostProbe {
     private final double maxCallSeconds;
     private final long memoryBudget;
     private final boolean measuresMemory;
-    private final BooleanSupplier abandoned;
+    private final Runnable betweenCalls;
     private final List<CallCost.Sample> unetBytes = new ArrayList<>();
     private final List<CallCost.Sample> unetSeconds = new ArrayList<>();
     private final List<CallCost.Sample> vaeBytes = new ArrayList<>();
@@ -43,18 +42,19 @@ public final class CostProbe {
 
     /**
      * @param measuresMemory false on a GPU, whose memory the process's resident size does not show
-     * @param abandoned      asked before each size: true stops the probe (the service is shutting down)
+     * @param betweenCalls   run before each measured call, outside the measurement (a worker serves its jobs there);
+     *                       a {@link CancellationException} from it stops the probe
      */
     public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory,
-            BooleanSupplier abandoned) {
+            Runnable betweenCalls) {
         this.pipeline = pipeline;
-        this.abandoned = abandoned;
+        this.betweenCalls = betweenCalls;
         this.maxCallSeconds = maxCallSeconds;
         this.memoryBudget = memoryBudget;
         this.measuresMemory = measuresMemory && NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0;
     }
 
-    /** @throws CancellationException if it was abandoned before it finished */
+    /** @throws CancellationException if {@code betweenCalls} stopped it */
     public ModelCosts measure() {
         ModelIndex index = pipeline.index();
         int ownSide = index.sampleSize() / index.vaeScaleFactor();
@@ -91,9 +91,7 @@ public final class CostProbe {
 
     private Measured record(List<CallCost.Sample> bytes, List<CallCost.Sample> seconds, int side, int rows,
             Call call) {
-        if (abandoned.getAsBoolean()) {
-            throw new CancellationException("the cost probe was abandoned");
-        }
+        betweenCalls.run();
         Measured measured = call.measure(side, rows);
         double area = (double) side * side;
         seconds.add(new CallCost.Sample(rows, area, measured.seconds()));

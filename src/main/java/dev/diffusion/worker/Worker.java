@@ -4,9 +4,11 @@ import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobLeases;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,13 +34,17 @@ final class Worker implements Runnable {
     private final BooleanSupplier stopping;
     private final Runnable busy;
     private final Runnable idle;
-    private final Runnable firstWork;
+    private final Consumer<Runnable> firstWork;
     private boolean working;
     private int queueFailures;
 
-    /** @param firstWork what the worker does before it takes jobs (measuring its models' costs) */
+    /**
+     * @param firstWork what the worker does first (measuring its models' costs), given a call to make between its own
+     *                  calls: that call serves the queue for one step, so that jobs do not wait for the first work,
+     *                  and throws {@link CancellationException} once the worker is stopping
+     */
     Worker(String device, StepBatcher batcher, JobLeases jobs, Duration gatherWait, BooleanSupplier stopping,
-            Runnable busy, Runnable idle, Runnable firstWork) {
+            Runnable busy, Runnable idle, Consumer<Runnable> firstWork) {
         this.device = device;
         this.batcher = batcher;
         this.jobs = jobs;
@@ -53,29 +59,49 @@ final class Worker implements Runnable {
     @Override
     public void run() {
         try {
-            firstWork.run();
+            firstWork.accept(this::serveBetweenCalls);
+        } catch (CancellationException e) {
+            log.info("the worker on {} stopped before its first work was done", device);
         } catch (RuntimeException | Error e) {
             log.error("the first work of the worker on {} failed; it takes jobs all the same", device, e);
         }
         while (!stopping.getAsBoolean() || !batcher.isEmpty()) {
-            try {
-                if (!stopping.getAsBoolean()) {
-                    admitJobsOrWait();
-                }
-                showBusy();
-                if (!batcher.isEmpty()) {
-                    batcher.step();
-                }
-            } catch (InterruptedException e) {
-                // only an empty batcher waits on the queue, so no job is left behind
-                Thread.currentThread().interrupt();
+            if (!serveOnce(POLL)) {
                 return;
-            } catch (RuntimeException | Error e) {
-                log.error("a step on {} failed; its jobs end, the worker goes on", device, e);
-                batcher.failAll(e);
-            } finally {
-                showBusy();
             }
+        }
+    }
+
+    /** Between two calls of the first work: one step of whatever jobs are waiting, without waiting for one. */
+    private void serveBetweenCalls() {
+        if (stopping.getAsBoolean() || !serveOnce(Duration.ZERO)) {
+            throw new CancellationException("the worker on " + device + " is stopping");
+        }
+    }
+
+    /**
+     * Takes waiting jobs (an idle worker waits up to {@code wait} for one) and runs one step. False if the thread was
+     * interrupted: only an empty batcher waits on the queue, so no job is left behind then.
+     */
+    private boolean serveOnce(Duration wait) {
+        try {
+            if (!stopping.getAsBoolean()) {
+                admitJobsOrWait(wait);
+            }
+            showBusy();
+            if (!batcher.isEmpty()) {
+                batcher.step();
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException | Error e) {
+            log.error("a step on {} failed; its jobs end, the worker goes on", device, e);
+            batcher.failAll(e);
+            return true;
+        } finally {
+            showBusy();
         }
     }
 
@@ -83,9 +109,9 @@ final class Worker implements Runnable {
      * A queue that fails (a lost Redis connection, say) must not end the jobs already running: they go on, and
      * the worker asks the queue again after a pause.
      */
-    private void admitJobsOrWait() throws InterruptedException {
+    private void admitJobsOrWait(Duration wait) throws InterruptedException {
         try {
-            admitJobs();
+            admitJobs(wait);
             queueFailures = 0;
         } catch (RuntimeException e) {
             if (queueFailures++ == 0) {
@@ -97,9 +123,9 @@ final class Worker implements Runnable {
         }
     }
 
-    private void admitJobs() throws InterruptedException {
+    private void admitJobs(Duration wait) throws InterruptedException {
         if (batcher.isEmpty()) {
-            Optional<Job> first = jobs.takeNext(POLL);
+            Optional<Job> first = jobs.takeNext(wait);
             if (first.isEmpty()) {
                 return;
             }

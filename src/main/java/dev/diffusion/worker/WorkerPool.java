@@ -28,6 +28,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -107,8 +108,8 @@ public class WorkerPool implements SmartLifecycle {
                 log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
-            Runnable measureCosts = () -> pipelines.forEach((name, pipeline) ->
-                    measureCosts(name, pipeline, device, budgetBytes, budgets));
+            Consumer<Runnable> measureCosts = betweenCalls -> pipelines.forEach((name, pipeline) ->
+                    measureCosts(name, pipeline, device, budgetBytes, budgets, betweenCalls));
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
                     batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
@@ -122,15 +123,16 @@ public class WorkerPool implements SmartLifecycle {
 
     /**
      * Measures what the model's calls cost on this device and publishes it with the worker's budget, on the worker's
-     * own thread as its first work: the service is ready meanwhile, and takes jobs of the model's own size.
+     * own thread as its first work: the service is ready meanwhile, takes jobs of the model's own size and runs them
+     * between the probe's calls ({@code betweenCalls}).
      */
     private void measureCosts(String name, DiffusionPipeline pipeline, Device device, long budgetBytes,
-            Map<String, CallBudget> budgets) {
+            Map<String, CallBudget> budgets, Runnable betweenCalls) {
         long began = System.nanoTime();
         ModelCosts costs;
         try {
             // a shutdown must not wait for the probe: it stops at its next call
-            costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), () -> stopping)
+            costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), betweenCalls)
                     .measure();
         } catch (CancellationException e) {
             log.info("measuring model {} on {} stopped: the service is shutting down", name, device);

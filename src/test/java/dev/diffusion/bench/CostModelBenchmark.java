@@ -27,7 +27,7 @@ class CostModelBenchmark {
         int[] rows = ints(System.getProperty("benchmark.rows", "1,2,4"));
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
                 DiffusionPipeline pipeline = new DiffusionPipeline(model)) {
-            CostProbe probe = new CostProbe(pipeline, 0.5, 8L << 30, true, () -> false);
+            CostProbe probe = new CostProbe(pipeline, 0.5, 8L << 30, true, () -> { });
             long start = System.nanoTime();
             ModelCosts costs = probe.measure();
             System.out.printf(Locale.ROOT, "model %s, probe %.1f s: %s%n", modelDir, (System.nanoTime() - start) / 1e9,

@@ -41,6 +41,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -400,12 +402,35 @@ class StepBatcherTest {
                 .containsOnly(1);
     }
 
+    @Test
+    void jobsRunBetweenTheCallsOfTheWorkersFirstWork() throws Exception {
+        String id = submit(jobs, request("a red circle", "ddim", 1, 4, 5.0, 1));
+        AtomicReference<JobStatus> endOfFirstWork = new AtomicReference<>();
+        Consumer<Runnable> firstWork = betweenCalls -> {
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!job(id).status().finished() && System.nanoTime() < deadline) {
+                betweenCalls.run();
+            }
+            endOfFirstWork.set(job(id).status());
+        };
+
+        runWorker(batcher(jobs, 8), firstWork, id);
+
+        assertThat(endOfFirstWork.get()).as("the job ended while the first work went on")
+                .isEqualTo(JobStatus.SUCCEEDED);
+    }
+
     /** Runs a worker thread with {@code batcher} until the jobs have succeeded, then stops it. */
     private void runWorker(StepBatcher batcher, String... ids) throws InterruptedException {
+        runWorker(batcher, betweenCalls -> { }, ids);
+    }
+
+    private void runWorker(StepBatcher batcher, Consumer<Runnable> firstWork, String... ids)
+            throws InterruptedException {
         clock.useSystemTime();
         AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(new Worker("cpu", batcher, jobs.leases(), Duration.ofMillis(5), stopping::get,
-                () -> { }, () -> { }, () -> { }), "test-worker");
+                () -> { }, () -> { }, firstWork), "test-worker");
         thread.start();
         try {
             for (String id : ids) {
@@ -427,7 +452,7 @@ class StepBatcherTest {
         String running = submit(jobs, request("a long one", "ddim", 1, 40, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ZERO, stopping::get,
-                () -> { }, () -> { }, () -> { }), "test-worker");
+                () -> { }, () -> { }, betweenCalls -> { }), "test-worker");
         thread.start();
         try {
             while (job(running).status() != JobStatus.RUNNING) {
