@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
  * checked), sampling the resident memory as it goes. Prints failures and the memory growth from after the warm-up to
  * the end, and a Markdown row for BENCHMARKS.md; exits 1 if any image failed or the growth passed GROWTH_LIMIT_MB.
  *
- * <p>Usage: {@code java scripts/SoakLoad.java URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB}
+ * <p>Usage: {@code scripts/bench-program.sh SoakLoad URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB}
  */
 public class SoakLoad {
 
