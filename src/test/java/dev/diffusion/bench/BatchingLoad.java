@@ -76,6 +76,10 @@ public class BatchingLoad {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: BatchingLoad REQUESTS ROUNDS \"C1 C2 ...\" LABEL=URL [LABEL=URL ...]");
+            System.exit(2);
+        }
         int requests = Integer.parseInt(args[0]);
         int rounds = Integer.parseInt(args[1]);
         int[] concurrencies = Arrays.stream(args[2].trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();

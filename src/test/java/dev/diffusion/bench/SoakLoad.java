@@ -39,6 +39,10 @@ public class SoakLoad {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public static void main(String[] args) throws Exception {
+        if (args.length != 6) {
+            System.err.println("usage: SoakLoad URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB");
+            System.exit(2);
+        }
         String base = args[0];
         long pid = Long.parseLong(args[1]);
         int images = Integer.parseInt(args[2]);
