@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Images/s and latency with step-level batching on and off. Starts the service jar twice — max-batch-size
-# $BATCH_SIZE and max-batch-size 1 — and drives them with closed-loop clients (scripts/BatchingLoad.java) at every
-# concurrency in $CONCURRENCY, $1 requests per cell. The two services take turns cell by cell for $ROUNDS rounds
+# $BATCH_SIZE and max-batch-size 1 — and drives them with closed-loop clients (dev.diffusion.bench.BatchingLoad) at
+# every concurrency in $CONCURRENCY, $1 requests per cell. The two services take turns cell by cell for $ROUNDS rounds
 # (only one is under load at a time), so that other load on a shared machine touches both alike.
 # Not a test: figures depend on the machine; results go in BENCHMARKS.md.
 #
@@ -27,5 +27,5 @@ start_service "$PORT" "target/bench-batching-size$BATCH_SIZE.log" --diffusion.ba
     --diffusion.queue.capacity=256
 start_service $((PORT + 1)) target/bench-batching-size1.log --diffusion.batching.max-batch-size=1 \
     --diffusion.queue.capacity=256
-WARMUP_REQUESTS=${SERVICE_WARMUP:-300} java scripts/BatchingLoad.java "$REQUESTS" "$ROUNDS" "$CONCURRENCY" \
+WARMUP_REQUESTS=${SERVICE_WARMUP:-300} run_bench_program BatchingLoad "$REQUESTS" "$ROUNDS" "$CONCURRENCY" \
     "batched($BATCH_SIZE)=http://localhost:$PORT" "unbatched(1)=http://localhost:$((PORT + 1))"

@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts (source it from the project root): the jar, the libtorch environment, starting
-# services with readiness polling, and stopping them on exit. Not a script of its own.
+# services with readiness polling, stopping them on exit, and running the benchmark programs of the test sources.
+# Not a script of its own.
 
 # libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
 export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
@@ -20,6 +21,23 @@ package_jar() {
         ./mvnw -q -B package -DskipTests
         REBUILD=0
     fi
+}
+
+# run_bench_program CLASS [ARGS...]: runs dev.diffusion.bench.CLASS (src/test/java, compiled with the tests) with the
+# libtorch environment above and the options in BENCH_JAVA_OPTS. Compiles the tests and writes their classpath once
+# per run of the calling script; Maven's output goes to stderr.
+BENCH_PROGRAMS_BUILT=0
+run_bench_program() {
+    local class=$1
+    shift
+    if [[ $BENCH_PROGRAMS_BUILT == 0 ]]; then
+        ./mvnw -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt \
+            -Dmdep.includeScope=test >&2
+        BENCH_PROGRAMS_BUILT=1
+    fi
+    # shellcheck disable=SC2086  # BENCH_JAVA_OPTS holds several options
+    java ${BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+        "dev.diffusion.bench.$class" "$@"
 }
 
 machine_line() {

@@ -15,7 +15,7 @@
 #   shared machine spinning threads made two threads many times slower than one). Its seconds per UNet call (one
 #   step: 2 rows), images/s and peak resident memory;
 # - the service gets the same requests (one image, $STEPS steps, that size, the model's default scheduler and
-#   guidance) from closed-loop clients at each concurrency of $CONCURRENCY (scripts/BatchingLoad.java), after
+#   guidance) from closed-loop clients at each concurrency of $CONCURRENCY (dev.diffusion.bench.BatchingLoad), after
 #   $WARMUP unmeasured requests at that size: images/s, seconds per UNet call at concurrency 1 (from its
 #   diffusion.model.call metric), and the peak resident memory of the process over the size's cells (VmHWM, reset
 #   before each size).
@@ -87,8 +87,8 @@ for spec in "$@"; do
         service_step=""
         for c in $CONCURRENCY; do
             before=$(unet_seconds "$url")
-            WARMUP_REQUESTS=$WARMUP BENCH_EXTRA="$extra" java scripts/BatchingLoad.java "$IMAGES" 1 "$c" "service=$url" \
-                >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
+            WARMUP_REQUESTS=$WARMUP BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
+                "service=$url" >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
             after=$(unet_seconds "$url")
             row=$(grep "^| $c | service |" "$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt")
             service_rate[$c]=$(cut -d'|' -f4 <<<"$row" | xargs)

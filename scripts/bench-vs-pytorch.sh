@@ -6,7 +6,7 @@
 #   2 levels per channel (the loop then runs the same scheduler, steps and guidance as the service).
 # - Then $ROUNDS rounds, each: the loop (scripts/pytorch_loop.py, Debian's torch, the same TorchScript files) making
 #   $1 images one at a time, and with $LOOP_BATCH images per network call for context; the service (its defaults,
-#   batching on) with closed-loop clients at concurrency 1 and 8, $1 requests each (scripts/BatchingLoad.java).
+#   batching on) with closed-loop clients at concurrency 1 and 8, $1 requests each (dev.diffusion.bench.BatchingLoad).
 #   Requests and loop images alike: the model's defaults, one image each, six prompts in turn.
 # - Prints the median images/s of each, their ratios to the loop's and the goals, and the service's time outside
 #   the networks (from its metrics; see BatchingLoad.java).
@@ -80,7 +80,7 @@ for round in $(seq "$ROUNDS"); do
     fi
     # the first round warms the service's JIT with $SERVICE_WARMUP unmeasured requests, later rounds with 8
     WARMUP_REQUESTS=$( ((round == 1)) && echo "$SERVICE_WARMUP" || echo 8) \
-        java scripts/BatchingLoad.java "$IMAGES" 1 "1 8" "service=$url" >"$OUT/service-round$round.txt"
+        run_bench_program BatchingLoad "$IMAGES" 1 "1 8" "service=$url" >"$OUT/service-round$round.txt"
     for c in 1 8; do
         # | concurrency | mode | images/s | per round | p50 | p95 | images per call | outside ms per step | outside % |
         row=$(grep "^| $c | service |" "$OUT/service-round$round.txt")

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Soak: starts the service jar on the bundled model, warms it up, then makes $1 images (default 2000) with
-# closed-loop clients (scripts/SoakLoad.java) and reports failures and the service process's resident memory (VmRSS
-# from /proc) after the warm-up and at the end. Goal: no failure, growth <= $GROWTH_LIMIT_MB (64). The heap is fixed
-# and touched up front (-Xms = -Xmx, AlwaysPreTouch) so that growth of the resident memory is native memory (libtorch,
-# DJL) and not the heap filling its reservation. Exits 1 if the goal is not met. Not a test: results go in
+# closed-loop clients (dev.diffusion.bench.SoakLoad) and reports failures and the service process's resident memory
+# (VmRSS from /proc) after the warm-up and at the end. Goal: no failure, growth <= $GROWTH_LIMIT_MB (64). The heap is
+# fixed and touched up front (-Xms = -Xmx, AlwaysPreTouch) so that growth of the resident memory is native memory
+# (libtorch, DJL) and not the heap filling its reservation. Exits 1 if the goal is not met. Not a test: results go in
 # BENCHMARKS.md.
 #
 #   scripts/soak.sh [images]      (default 2000)
@@ -32,10 +32,8 @@ if [[ $ALLOCATOR == jemalloc ]]; then
     # as the Docker image runs the service
     export LD_PRELOAD=$JEMALLOC MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0
 fi
-# libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
-export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
-
-find_jar() { ls target/diffusion-service-*.jar 2>/dev/null | grep -v -- '-plain' | head -1; }
+# the libtorch environment, find_jar and run_bench_program (this script starts and stops its service itself)
+source scripts/bench-service.sh
 if [[ -z "$(find_jar)" || "${REBUILD:-0}" == 1 ]]; then
     ./mvnw -q -B -o package -DskipTests
 fi
@@ -64,4 +62,4 @@ until curl -sf "localhost:$PORT/actuator/health/readiness" | grep -q '"UP"'; do
     sleep 2
 done
 
-java scripts/SoakLoad.java "http://localhost:$PORT" "$SERVICE" "$IMAGES" "$WARMUP" "$CONCURRENCY" "$GROWTH_LIMIT_MB"
+run_bench_program SoakLoad "http://localhost:$PORT" "$SERVICE" "$IMAGES" "$WARMUP" "$CONCURRENCY" "$GROWTH_LIMIT_MB"

@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounds it from above, and the time outside the networks with it (at concurrency 1 it is the jobs' time; from
  * about 2, the wall time).
  *
- * <p>Usage: {@code java scripts/BatchingLoad.java REQUESTS ROUNDS "C1 C2 ..." LABEL=URL [LABEL=URL ...]}; extra
+ * <p>Usage: {@code scripts/bench-program.sh BatchingLoad REQUESTS ROUNDS "C1 C2 ..." LABEL=URL [LABEL=URL ...]}; extra
  * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}; the
  * unmeasured warm-up sends {@code WARMUP_REQUESTS} requests (default: the highest concurrency) to each service.
  */
@@ -74,6 +76,10 @@ public class BatchingLoad {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: BatchingLoad REQUESTS ROUNDS \"C1 C2 ...\" LABEL=URL [LABEL=URL ...]");
+            System.exit(2);
+        }
         int requests = Integer.parseInt(args[0]);
         int rounds = Integer.parseInt(args[1]);
         int[] concurrencies = Arrays.stream(args[2].trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();

@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
  * checked), sampling the resident memory as it goes. Prints failures and the memory growth from after the warm-up to
  * the end, and a Markdown row for BENCHMARKS.md; exits 1 if any image failed or the growth passed GROWTH_LIMIT_MB.
  *
- * <p>Usage: {@code java scripts/SoakLoad.java URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB}
+ * <p>Usage: {@code scripts/bench-program.sh SoakLoad URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB}
  */
 public class SoakLoad {
 
@@ -37,6 +39,10 @@ public class SoakLoad {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public static void main(String[] args) throws Exception {
+        if (args.length != 6) {
+            System.err.println("usage: SoakLoad URL PID IMAGES WARMUP CONCURRENCY GROWTH_LIMIT_MB");
+            System.exit(2);
+        }
         String base = args[0];
         long pid = Long.parseLong(args[1]);
         int images = Integer.parseInt(args[2]);

@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -22,9 +24,7 @@ import java.util.Arrays;
  * For BENCHMARKS.md ("Real sizes"); not a test.
  *
  * <pre>
- * ./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt && ./mvnw -q -o compile
- * ONEDNN_MAX_CPU_ISA=AVX2 java -cp "target/classes:$(cat target/classpath.txt)" scripts/UnetLatentCost.java \
- *     MODEL_DIR LATENT [ROWS=2] [THREADS=1] [CALLS=5]
+ * scripts/bench-program.sh UnetLatentCost MODEL_DIR LATENT [ROWS=2] [THREADS=1] [CALLS=5]
  * </pre>
  */
 public class UnetLatentCost {
@@ -49,8 +49,8 @@ public class UnetLatentCost {
             int tokens = folder.index().maxTextLength();
             int hidden;
             try (NDManager manager = predictors.manager().newSubManager()) {
-                hidden = (int) predictors.textEncoder().predict(new NDList(manager.zeros(new Shape(1, tokens),
-                        DataType.INT64))).singletonOrThrow().getShape().get(2);
+                NDList tokenIds = new NDList(manager.zeros(new Shape(1, tokens), DataType.INT64));
+                hidden = (int) predictors.textEncoders().get(0).predict(tokenIds).get(0).getShape().get(2);
             }
             double[] wall = new double[calls];
             double[] cpu = new double[calls];

@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -19,9 +21,8 @@ import java.util.Random;
  * touches (wall time there is mostly waiting for a core).
  *
  * <pre>
- * ./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt && ./mvnw -q -o compile
- * ONEDNN_MAX_CPU_ISA=AVX2 java -Dai.djl.pytorch.num_threads=1 -cp "target/classes:$(cat target/classpath.txt)" \
- *     scripts/UnetBatchCost.java src/main/models/shapes true|false [max-rows]
+ * BENCH_JAVA_OPTS=-Dai.djl.pytorch.num_threads=1 scripts/bench-program.sh UnetBatchCost \
+ *     src/main/models/shapes true|false [max-rows]
  * </pre>
  * The second argument turns TorchScript's graph optimizer (profiling executor) on or off; run each in its own JVM.
  */
@@ -86,9 +87,9 @@ public class UnetBatchCost {
     /** The text encoder's width, from one call of it. */
     private static int hiddenSize(ModelPredictors predictors, int tokens) throws Exception {
         try (NDManager manager = predictors.manager().newSubManager()) {
-            NDList out = predictors.textEncoder().predict(new NDList(manager.zeros(new Shape(1, tokens),
+            NDList out = predictors.textEncoders().get(0).predict(new NDList(manager.zeros(new Shape(1, tokens),
                     ai.djl.ndarray.types.DataType.INT64)));
-            return (int) out.singletonOrThrow().getShape().get(2);
+            return (int) out.get(0).getShape().get(2);
         }
     }
 

@@ -1,3 +1,5 @@
+package dev.diffusion.bench;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -17,9 +19,7 @@ import java.util.Random;
  * 3 warm-up calls of every shape with each count. For BENCHMARKS.md ("Threads"); not a test.
  *
  * <pre>
- * ./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt && ./mvnw -q -o compile
- * ONEDNN_MAX_CPU_ISA=AVX2 java -cp "target/classes:$(cat target/classpath.txt)" scripts/UnetThreadCost.java \
- *     src/main/models/shapes
+ * scripts/bench-program.sh UnetThreadCost src/main/models/shapes
  * </pre>
  */
 public class UnetThreadCost {
@@ -36,8 +36,8 @@ public class UnetThreadCost {
             int tokens = folder.index().maxTextLength();
             int hidden;
             try (NDManager manager = predictors.manager().newSubManager()) {
-                hidden = (int) predictors.textEncoder().predict(new NDList(manager.zeros(new Shape(1, tokens),
-                        DataType.INT64))).singletonOrThrow().getShape().get(2);
+                NDList tokenIds = new NDList(manager.zeros(new Shape(1, tokens), DataType.INT64));
+                hidden = (int) predictors.textEncoders().get(0).predict(tokenIds).get(0).getShape().get(2);
             }
             Random random = new Random(1);
             for (int threads = 1; threads <= 2; threads++) {
