@@ -56,13 +56,13 @@ final class HttpTestClient {
     /**
      * Waits until a worker has measured every served model's costs ({@code GET /models} shows its allowed sizes):
      * until then sizes above a model's own are answered 503. A worker measures its models one after another, each in
-     * seconds on a quiet machine and more than a minute on a busy one: the wait allows 2 minutes per model.
+     * seconds on a quiet machine and more than a minute on a busy one: the wait allows 2 minutes per model, at least 5.
      */
     void awaitCostsMeasured() throws Exception {
         long began = System.nanoTime();
         while (true) {
             JsonNode models = json(get("/models"));
-            Duration allowed = Duration.ofMinutes(2).multipliedBy(models.size());
+            Duration allowed = Duration.ofMinutes(Math.max(5, 2L * models.size()));
             boolean measured = true;
             for (JsonNode model : models) {
                 measured &= model.hasNonNull("allowed_sizes");
