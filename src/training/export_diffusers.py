@@ -13,6 +13,10 @@ What the service needs of each architecture is written into the folder (README, 
   states of both encoders and the pooled (projected) output of the second;
 - the UNet's extra inputs (SDXL: text_embeds, time_ids) in model_index.json's "unet_extra_inputs", and how the
   time ids are made ("time_ids");
+- a guidance-distilled UNet's (LCM's, time_cond_proj_dim in its config) guidance-scale embedding: the input
+  "timestep_cond" and its width "time_cond_proj_dim", with which the service makes no unconditional pass; such a
+  checkpoint's LCMScheduler becomes the default scheduler ("lcm"), and the default steps and guidance those of
+  diffusers' LatentConsistencyModelPipeline (4 and 8.5);
 - the VAE encoder's mean and standard deviation, so that img2img samples the latents as diffusers does;
 - tokenizer.json, written here from a slow tokenizer's vocabulary and merges when the checkpoint has no fast one,
   and "text_cleaning": how that tokenizer cleans a prompt before BPE;
@@ -43,10 +47,14 @@ SERVICE_SCHEDULERS = {
     "HeunDiscreteScheduler": "heun",
     "DPMSolverMultistepScheduler": "dpmpp_2m",
     "UniPCMultistepScheduler": "unipc",
+    "LCMScheduler": "lcm",
+    "TCDScheduler": "tcd",
 }
 KARRAS_SCHEDULERS = {"lms", "euler", "heun", "dpmpp_2m", "dpmpp_2m_sde", "unipc"}
 # the UNet inputs of diffusers' added_cond_kwargs that the service computes (README, "Models")
 ADDED_CONDITIONS = ("text_embeds", "time_ids")
+# a guidance-distilled UNet's guidance-scale embedding (LCM), its own argument of the UNet's forward
+TIMESTEP_COND = model_folder.TIMESTEP_COND
 # the parts of SDXL's time ids (diffusers' _get_add_time_ids) and how many numbers each is
 TIME_ID_PARTS = {"original_size": 2, "crops_coords_top_left": 2, "target_size": 2, "aesthetic_score": 1}
 
@@ -71,8 +79,8 @@ class TextEncoderHidden(nn.Module):
 
 
 class UNetSample(nn.Module):
-    """UNet2DConditionModel -> .sample, taking (sample, timestep, context, *extras): the extras are the UNet's
-    added_cond_kwargs, in the order of extra_inputs (model_index.json's unet_extra_inputs)."""
+    """UNet2DConditionModel -> .sample, taking (sample, timestep, context, *extras) in the order of extra_inputs
+    (model_index.json's unet_extra_inputs): the UNet's added_cond_kwargs, and its timestep_cond."""
 
     def __init__(self, unet, extra_inputs=()):
         super().__init__()
@@ -80,9 +88,10 @@ class UNetSample(nn.Module):
         self.extra_inputs = list(extra_inputs)
 
     def forward(self, sample, timestep, context, *extras):
-        added = dict(zip(self.extra_inputs, extras)) if self.extra_inputs else None
-        return self.unet(sample, timestep, encoder_hidden_states=context, added_cond_kwargs=added,
-                         return_dict=False)[0]
+        inputs = dict(zip(self.extra_inputs, extras))
+        timestep_cond = inputs.pop(TIMESTEP_COND, None)
+        return self.unet(sample, timestep, encoder_hidden_states=context, timestep_cond=timestep_cond,
+                         added_cond_kwargs=inputs or None, return_dict=False)[0]
 
 
 def vae_without(vae, *parts):
@@ -184,18 +193,21 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
     """Writes the model folder of a loaded StableDiffusion(XL)Pipeline."""
     unet_config = pipeline.unet.config
     xl = hasattr(pipeline, "text_encoder_2")
-    if getattr(unet_config, "time_cond_proj_dim", None) is not None or unet_config.class_embed_type is not None:
-        raise SystemExit("this UNet takes a timestep condition or class labels, which the service does not give")
+    if unet_config.class_embed_type is not None:
+        raise SystemExit("this UNet takes class labels, which the service does not give")
     if unet_config.in_channels != pipeline.vae.config.latent_channels:
         raise SystemExit(f"the UNet takes {unet_config.in_channels} channels, not the VAE's"
                          f" {pipeline.vae.config.latent_channels} (an inpainting UNet?); the service does not run it")
     if getattr(pipeline.vae.config, "latents_mean", None) is not None:
         raise SystemExit("this VAE normalises latents with latents_mean and latents_std, which the service does not")
-    extra_inputs = []
-    if unet_config.addition_embed_type == "text_time":
-        extra_inputs = list(ADDED_CONDITIONS)
-    elif unet_config.addition_embed_type is not None:
+    added_conditions = unet_config.addition_embed_type == "text_time"
+    if unet_config.addition_embed_type is not None and not added_conditions:
         raise SystemExit(f"unsupported UNet addition_embed_type {unet_config.addition_embed_type}")
+    # a guidance-distilled UNet (LCM) takes the embedding of the guidance scale; the pipelines then make no
+    # unconditional pass
+    time_cond_proj_dim = getattr(unet_config, "time_cond_proj_dim", None)
+    extra_inputs = (list(ADDED_CONDITIONS) if added_conditions else []) + \
+        ([TIMESTEP_COND] if time_cond_proj_dim is not None else [])
 
     pairs = [(t, e) for t, e in ((pipeline.tokenizer, pipeline.text_encoder),
                                  (getattr(pipeline, "tokenizer_2", None), getattr(pipeline, "text_encoder_2", None)))
@@ -210,18 +222,22 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
         extra["pad_token_id_2"] = pairs[1][0].pad_token_id
     if xl:
         extra["force_zeros_for_empty_prompt"] = bool(pipeline.config.get("force_zeros_for_empty_prompt", True))
-    extra_sizes = None
+    extra_sizes = []
     if extra_inputs:
         extra["unet_extra_inputs"] = extra_inputs
+    if added_conditions:
         # diffusers' _get_add_time_ids; a refiner (requires_aesthetics_score) takes a score instead of the target size
         last = "aesthetic_score" if pipeline.config.get("requires_aesthetics_score", False) else "target_size"
         extra["time_ids"] = ["original_size", "crops_coords_top_left", last]
         time_id_count = sum(TIME_ID_PARTS[part] for part in extra["time_ids"])
-        extra_sizes = [pooled_size, time_id_count]
+        extra_sizes += [pooled_size, time_id_count]
         expected = unet_config.addition_time_embed_dim * time_id_count + pooled_size
         if pipeline.unet.add_embedding.linear_1.in_features != expected:
             raise SystemExit(f"the UNet's add_embedding takes {pipeline.unet.add_embedding.linear_1.in_features}"
                              f" values, not the {expected} of {time_id_count} time ids and a pooled output")
+    if time_cond_proj_dim is not None:
+        extra["time_cond_proj_dim"] = time_cond_proj_dim
+        extra_sizes.append(time_cond_proj_dim)
     if description:
         extra["description"] = description
     scheduler_config = {"_class_name": type(pipeline.scheduler).__name__, **dict(pipeline.scheduler.config)}
@@ -276,9 +292,10 @@ def main():
     parser.add_argument("--source", required=True, help="diffusers pipeline folder or hub id")
     parser.add_argument("--out", required=True, help="model folder to write")
     parser.add_argument("--name", default="stable-diffusion")
-    parser.add_argument("--default-steps", type=int, default=25)
+    parser.add_argument("--default-steps", type=int, default=None,
+                        help="default: 25, or 4 for a guidance-distilled (LCM) UNet as diffusers' LCM pipeline")
     parser.add_argument("--default-guidance-scale", type=float, default=None,
-                        help="default: diffusers' own (7.5 for SD 1.x/2.x, 5.0 for SDXL)")
+                        help="default: diffusers' own (7.5 for SD 1.x/2.x, 8.5 for an LCM of them, 5.0 for SDXL)")
     parser.add_argument("--default-scheduler", default=None,
                         help="a service scheduler name; default: the checkpoint's own scheduler")
     parser.add_argument("--check-batch-sizes", default="1,2",
@@ -286,10 +303,12 @@ def main():
     args = parser.parse_args()
 
     pipeline = load_pipeline(args.source)
+    lcm = getattr(pipeline.unet.config, "time_cond_proj_dim", None) is not None
+    steps = args.default_steps or (4 if lcm else 25)
     guidance = args.default_guidance_scale
     if guidance is None:
-        guidance = 5.0 if hasattr(pipeline, "text_encoder_2") else 7.5
-    export(pipeline, args.out, args.name, args.default_steps, guidance, scheduler=args.default_scheduler,
+        guidance = 5.0 if hasattr(pipeline, "text_encoder_2") else 8.5 if lcm else 7.5
+    export(pipeline, args.out, args.name, steps, guidance, scheduler=args.default_scheduler,
            check_batch_sizes=[int(b) for b in args.check_batch_sizes.split(",")])
     print(f"wrote {args.out}")
 

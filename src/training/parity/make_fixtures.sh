@@ -1,9 +1,10 @@
 #!/bin/bash
 # Rebuilds the diffusers parity fixtures in src/test/resources/parity (DiffusersParityTest): tiny SD 1.x, SD 2.x and
-# SDXL pipelines from diffusers' and transformers' own classes, exported with src/training/export_diffusers.py, and
-# the reference images of diffusers' own pipelines.
+# SDXL pipelines from diffusers' and transformers' own classes (build_fixtures.py) and a tiny guidance-distilled SD 1.x
+# for LCM and TCD (build_lcm_fixture.py), exported with src/training/export_diffusers.py, and the reference images of
+# diffusers' own pipelines.
 #
-#   src/training/parity/make_fixtures.sh ENV_DIR WHEELS DIFFUSERS_GIT HUB_GIT [build_fixtures.py options]
+#   src/training/parity/make_fixtures.sh ENV_DIR WHEELS DIFFUSERS_GIT HUB_GIT [options]
 #   src/training/parity/make_fixtures.sh ENV_DIR - - - [options]    (ENV_DIR already prepared by an earlier run)
 #
 # ENV_DIR   scratch folder for the Python environment (made once, reused)
@@ -12,7 +13,8 @@
 # DIFFUSERS_GIT, HUB_GIT  git directories of huggingface/diffusers and huggingface/huggingface_hub; the tags
 #           v0.30.3 and v0.35.3 are taken (diffusers 0.30 is the last release that runs on torch 1.13)
 # Python is Debian's python3 with python3-torch 1.13, python3-numpy and python3-pil (PYTHON to use another).
-# Default options: --out src/test/resources/parity (all three fixtures).
+# Default options: --out src/test/resources/parity (all fixtures). BUILDERS (default "build_fixtures.py
+# build_lcm_fixture.py") are the scripts run, each with the options; e.g. BUILDERS=build_fixtures.py with --only sd15.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
@@ -59,4 +61,6 @@ export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
 if [ $# -eq 0 ]; then
     set -- --out "$REPO/src/test/resources/parity"
 fi
-exec "$PYTHON" "$HERE/build_fixtures.py" "$@"
+for builder in ${BUILDERS:-build_fixtures.py build_lcm_fixture.py}; do
+    "$PYTHON" "$HERE/$builder" "$@"
+done

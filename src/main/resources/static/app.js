@@ -74,6 +74,9 @@ function applyModelDefaults(model) {
     $('steps').value = model.default_steps;
     $('guidance_scale').value = model.default_guidance_scale;
     $('scheduler').value = model.default_scheduler;
+    $('recommended').textContent = 'Recommended for ' + model.name + ': ' + model.default_scheduler + ', '
+        + model.default_steps + ' steps, guidance ' + model.default_guidance_scale
+        + (model.guidance_embedding ? ' (guidance built into the model: one pass per step, no negative prompt)' : '');
     for (const side of ['width', 'height']) {
         $(side).value = model.sample_size;
         $(side).step = model.size_multiple;

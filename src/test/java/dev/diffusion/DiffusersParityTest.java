@@ -31,7 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
  * checkpoints built from diffusers' and transformers' classes, exported with {@code src/training/export_diffusers.py}
  * and served from {@code diffusion.models-dir}, asked through the HTTP API for every case that
  * {@code src/training/parity/build_fixtures.py} rendered with diffusers (every scheduler, sizes, guidance, negative
- * prompts, tokenizer edge cases, img2img, several images per request). Every image must be within
+ * prompts, tokenizer edge cases, img2img, several images per request), and a guidance-distilled SD 1.x (LCM and TCD
+ * from {@code build_lcm_fixture.py}, through diffusers' LCM pipelines). Every image must be within
  * {@value #TOLERANCE} levels of diffusers' in every channel of every pixel. All cases are queued at once, so the
  * service batches them as it would any traffic (the queue holds them all; batched calls stay on one libtorch thread,
  * which keeps the test's time bounded when other processes take the cores).
@@ -44,7 +45,8 @@ class DiffusersParityTest {
 
     static final String FIXTURES = "src/test/resources/parity";
     private static final int TOLERANCE = 2;
-    private static final List<String> MODELS = List.of("tiny-sd15", "tiny-sd2", "tiny-sdxl");
+    private static final List<String> MODELS = List.of("tiny-sd15", "tiny-sd2", "tiny-sdxl",
+            "tiny-sd15-lcm");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** The largest difference per model and scheduler, for the summary. */
     private static final Map<String, Integer> LARGEST = new ConcurrentHashMap<>();

@@ -91,6 +91,8 @@ class PlaygroundBrowserTest {
         assertThat(new Select(browser.findElement(By.id("model"))).getFirstSelectedOption().getText()).isEqualTo("tiny");
         assertThat(new Select(browser.findElement(By.id("scheduler"))).getFirstSelectedOption().getText())
                 .isEqualTo("ddim");
+        assertThat(browser.findElement(By.id("recommended")).getText())
+                .isEqualTo("Recommended for tiny: ddim, 4 steps, guidance 5");
         type("prompt", "a large red circle on a blue background");
         new Select(browser.findElement(By.id("scheduler"))).selectByVisibleText("euler");
         type("steps", "12");

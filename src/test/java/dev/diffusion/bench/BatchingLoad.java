@@ -17,11 +17,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Closed-loop load for {@code scripts/bench-batching.sh}. For each concurrency C, C clients each send
+ * Closed-loop load for {@code scripts/bench-batching.sh} and {@code scripts/bench-models.sh}. For each concurrency C,
+ * C clients each send
  * {@code POST /generate?wait=true} one after another until REQUESTS have finished. The services under test take
  * turns cell by cell, for ROUNDS rounds, so that the load of a shared machine drifts over all of them alike; each
  * service first gets one unmeasured round at the highest concurrency. Prints every cell as it ends, then a Markdown
- * table: images/s (median of the rounds), latency p50/p95 over all rounds, the mean images per UNet call from the
+ * table: images/s (median of the rounds), latency p50/p95/p99 over all rounds, the mean images per UNet call from the
  * service's own {@code diffusion.batch.size} metric, and the worker's time outside the networks; then each service's
  * images/s against the first one's.
  *
@@ -32,8 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounds it from above, and the time outside the networks with it (at concurrency 1 it is the jobs' time; from
  * about 2, the wall time).
  *
- * <p>Usage: {@code scripts/bench-program.sh BatchingLoad REQUESTS ROUNDS "C1 C2 ..." LABEL=URL [LABEL=URL ...]}; extra
- * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}; the
+ * <p>Usage: {@code scripts/bench-program.sh BatchingLoad REQUESTS ROUNDS "C1 C2 ..." LABEL=URL[=FIELDS] ...}; extra
+ * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}, and
+ * for one service's requests from its FIELDS (e.g. {@code "model": "shapes-lcm"}: two models of one service); the
  * unmeasured warm-up sends {@code WARMUP_REQUESTS} requests (default: the highest concurrency) to each service.
  */
 public class BatchingLoad {
@@ -44,8 +46,8 @@ public class BatchingLoad {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    /** One service under test and what its cells measured, by concurrency. */
-    private record Service(String label, String url, Map<Integer, List<Double>> imagesPerSecond,
+    /** One service under test (its URL and the JSON fields of its requests) and what its cells measured. */
+    private record Service(String label, String url, String fields, Map<Integer, List<Double>> imagesPerSecond,
             Map<Integer, List<Double>> latencies, Map<Integer, Metrics> metrics) {
     }
 
@@ -83,27 +85,29 @@ public class BatchingLoad {
         int requests = Integer.parseInt(args[0]);
         int rounds = Integer.parseInt(args[1]);
         int[] concurrencies = Arrays.stream(args[2].trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
+        String extra = System.getenv().getOrDefault("BENCH_EXTRA", "");
         List<Service> services = new ArrayList<>();
         for (String service : Arrays.copyOfRange(args, 3, args.length)) {
-            String[] labelAndUrl = service.split("=", 2);
-            services.add(new Service(labelAndUrl[0], labelAndUrl[1], new LinkedHashMap<>(), new LinkedHashMap<>(),
+            String[] parts = service.split("=", 3);
+            String fields = String.join(", ", Arrays.stream(new String[] {extra, parts.length > 2 ? parts[2] : ""})
+                    .filter(f -> !f.isBlank()).toList());
+            services.add(new Service(parts[0], parts[1], fields, new LinkedHashMap<>(), new LinkedHashMap<>(),
                     new LinkedHashMap<>()));
         }
-        String extra = System.getenv().getOrDefault("BENCH_EXTRA", "");
         Random random = new Random(1);
         int warmUp = Arrays.stream(concurrencies).max().orElseThrow();
         // the JIT needs a few thousand steps before the loop's own code runs at full speed: the time outside the
         // networks fell from 0.43 to 0.27 ms per step over the first 300 jobs at concurrency 1 (BENCHMARKS.md)
         int warmUpRequests = Integer.parseInt(System.getenv().getOrDefault("WARMUP_REQUESTS", "" + warmUp));
         for (Service service : services) {
-            run(service.url(), extra, warmUp, warmUpRequests, random);
+            run(service.url(), service.fields(), warmUp, warmUpRequests, random);
         }
         for (int round = 1; round <= rounds; round++) {
             for (int concurrency : concurrencies) {
                 for (Service service : services) {
                     Metrics before = metrics(service.url());
                     long began = System.nanoTime();
-                    double[] latencies = run(service.url(), extra, concurrency, requests, random);
+                    double[] latencies = run(service.url(), service.fields(), concurrency, requests, random);
                     double seconds = (System.nanoTime() - began) / 1e9;
                     double rate = requests / seconds;
                     Metrics cell = metrics(service.url()).since(before, seconds);
@@ -122,19 +126,19 @@ public class BatchingLoad {
     private static void printTable(List<Service> services, int[] concurrencies, int requests, int rounds) {
         System.out.printf("%n%d requests per cell, %d rounds%n%n", requests, rounds);
         System.out.println("| concurrency | mode | images/s (median) | images/s per round | p50 latency s"
-                + " | p95 latency s | images per UNet call | outside the networks per step ms"
+                + " | p95 latency s | p99 latency s | images per UNet call | outside the networks per step ms"
                 + " | outside the networks % of worker time |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (int concurrency : concurrencies) {
             for (Service service : services) {
                 List<Double> rates = service.imagesPerSecond().get(concurrency);
                 double[] latencies = service.latencies().get(concurrency).stream().mapToDouble(Double::doubleValue)
                         .sorted().toArray();
                 Metrics cells = service.metrics().get(concurrency);
-                System.out.printf("| %d | %s | %.3f | %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", concurrency,
+                System.out.printf("| %d | %s | %.3f | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", concurrency,
                         service.label(), median(rates),
                         String.join(" ", rates.stream().map(r -> String.format("%.2f", r)).toList()),
-                        percentile(latencies, 50), percentile(latencies, 95),
+                        percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
                         cells.batchSizeSum() / cells.batchSizeCount(),
                         1000 * cells.outsideNetworksSeconds() / cells.unetCalls(),
                         100 * cells.outsideNetworksSeconds() / cells.busySeconds());
@@ -152,7 +156,7 @@ public class BatchingLoad {
     }
 
     /** {@code requests} generations by {@code concurrency} clients in a closed loop; their latencies in seconds. */
-    private static double[] run(String base, String extra, int concurrency, int requests, Random random)
+    private static double[] run(String base, String fields, int concurrency, int requests, Random random)
             throws Exception {
         AtomicInteger next = new AtomicInteger();
         double[] latencies = new double[requests];
@@ -163,7 +167,7 @@ public class BatchingLoad {
             for (int c = 0; c < concurrency; c++) {
                 running.add(clients.submit(() -> {
                     for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        latencies[i] = generate(base, extra, PROMPTS[i % PROMPTS.length], seeds[i]);
+                        latencies[i] = generate(base, fields, PROMPTS[i % PROMPTS.length], seeds[i]);
                     }
                     return null;
                 }));
@@ -177,8 +181,8 @@ public class BatchingLoad {
         return latencies;
     }
 
-    private static double generate(String base, String extra, String prompt, long seed) throws Exception {
-        String body = "{\"prompt\": \"" + prompt + "\", \"seed\": " + seed + (extra.isBlank() ? "" : ", " + extra)
+    private static double generate(String base, String fields, String prompt, long seed) throws Exception {
+        String body = "{\"prompt\": \"" + prompt + "\", \"seed\": " + seed + (fields.isBlank() ? "" : ", " + fields)
                 + "}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/generate?wait=true"))
                 .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")

@@ -31,8 +31,16 @@ public class CatalogController {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record ModelView(String name, boolean isDefault, int sampleSize, int sizeMultiple, int defaultSteps,
-            double defaultGuidanceScale, String defaultScheduler, boolean imageToImage,
+    public record ModelView(String name, boolean isDefault, int sampleSize, int sizeMultiple,
+            @Schema(description = "The steps the model recommends, taken when a request gives none") int defaultSteps,
+            @Schema(description = "The guidance scale the model recommends, taken when a request gives none")
+            double defaultGuidanceScale,
+            @Schema(description = "The scheduler the model recommends, taken when a request gives none")
+            String defaultScheduler,
+            boolean imageToImage,
+            @Schema(description = "The model takes the guidance scale as an input (guidance-distilled, e.g. LCM): one"
+                    + " UNet pass per step whatever the guidance, and the negative prompt is not used")
+            boolean guidanceEmbedding,
             @Schema(description = "The sizes a job of one image at the model's defaults may have; null until a "
                     + "worker has measured the model") AllowedSizes allowedSizes) {
     }
@@ -63,7 +71,7 @@ public class CatalogController {
 
     private static ModelView view(ModelInfo m, boolean isDefault, AllowedSizes allowed) {
         return new ModelView(m.name(), isDefault, m.sampleSize(), m.sizeMultiple(), m.defaultSteps(),
-                m.defaultGuidanceScale(), m.defaultScheduler(), m.imageToImage(), allowed);
+                m.defaultGuidanceScale(), m.defaultScheduler(), m.imageToImage(), m.guidanceEmbedding(), allowed);
     }
 
     private static AllowedSizes allowedSizes(ModelInfo m, MeasuredCosts measured) {
