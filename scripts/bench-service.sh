@@ -54,14 +54,19 @@ stop_services() {
 }
 trap stop_services EXIT
 
-# start_service PORT LOG [--spring.option=value ...]: starts the jar with the bundled model $MODEL_DIR and no other
-# models, waits until /actuator/health/readiness is UP and sets READY_SECONDS to the time from launch to UP.
+# start_service PORT LOG [--spring.option=value ...]: starts the jar ($SERVICE_JAR if set, else this checkout's) with
+# the bundled model $MODEL_DIR and no other models, waits until /actuator/health/readiness is UP and sets
+# READY_SECONDS to the time from launch to UP.
 start_service() {
     local port=$1 log=$2
     shift 2
     local jar began
-    package_jar
-    jar=$(find_jar)
+    if [[ -n ${SERVICE_JAR:-} ]]; then
+        jar=$SERVICE_JAR  # another build of the service, e.g. an earlier commit's
+    else
+        package_jar
+        jar=$(find_jar)
+    fi
     began=$(date +%s.%N)
     # shellcheck disable=SC2086  # JAVA_OPTS holds several options
     env "${SERVICE_ENV[@]}" java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
