@@ -2,6 +2,7 @@ package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.diffusion.api.generate.JobEventStreams;
 import dev.diffusion.jobs.Job;
 import dev.diffusion.jobs.JobEvent;
 import dev.diffusion.jobs.JobEvents;
@@ -43,12 +44,21 @@ class EventStreamLimitsTest {
     @Autowired
     JobEvents events;
 
+    @Autowired
+    JobEventStreams streams;
+
     private final List<Socket> sockets = new ArrayList<>();
 
+    /** Closes the test's streams and waits until the service has let them go, so the next test starts from none. */
     @AfterEach
-    void closeStreams() throws IOException {
+    void closeStreams() throws Exception {
         for (Socket socket : sockets) {
             socket.close();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (streams.openStreams() > 0) {
+            assertThat(System.nanoTime()).as("the closed streams are let go").isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 

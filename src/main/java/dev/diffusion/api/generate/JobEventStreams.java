@@ -64,6 +64,11 @@ public class JobEventStreams implements DisposableBean {
                 TimeUnit.MILLISECONDS);
     }
 
+    /** The streams open now; a stream a client has left counts until its next write finds the connection gone. */
+    public int openStreams() {
+        return open.size();
+    }
+
     /**
      * A stream of the job's events for {@code owner} (null when API keys are off).
      *
