@@ -73,8 +73,10 @@ COPY --from=build /build/extracted/spring-boot-loader/ ./
 COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 COPY src/main/models/shapes/ /app/bundled/shapes/
+COPY src/main/models/shapes-lcm/ /app/bundled/shapes-lcm/
 
-# Spring binds DIFFUSION_BUNDLEDMODEL to diffusion.bundled-model and DIFFUSION_MODELSDIR to diffusion.models-dir.
+# Spring binds DIFFUSION_BUNDLEDMODEL to diffusion.bundled-model, DIFFUSION_EXTRABUNDLEDMODELS to
+# diffusion.extra-bundled-models and DIFFUSION_MODELSDIR to diffusion.models-dir.
 # libtorch: AVX2 kernels (AVX-512 ones gave intermittent NaN on AMD EPYC, see README), quiet logs, no usage
 # reports, no downloads (DJL_OFFLINE is the environment form of ai.djl.offline, which the service also sets).
 # DJL unpacks its JNI libraries into DJL_CACHE_DIR at start, so it must be writable.
@@ -88,6 +90,7 @@ COPY src/main/models/shapes/ /app/bundled/shapes/
 # at large latents) in the ordinary arenas: jemalloc's default gives them an arena of their own that returns them to
 # the kernel at once, and every UNet call then faulted them in again (BENCHMARKS.md, "Real sizes").
 ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
+    DIFFUSION_EXTRABUNDLEDMODELS=/app/bundled/shapes-lcm \
     DIFFUSION_MODELSDIR=/app/models \
     PYTORCH_LIBRARY_PATH=/opt/libtorch/lib \
     PYTORCH_VERSION=2.7.1 \

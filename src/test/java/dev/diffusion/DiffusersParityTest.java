@@ -38,7 +38,7 @@ import tools.jackson.databind.node.ObjectNode;
  * which keeps the test's time bounded when other processes take the cores).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    TinyModelApplication.TINY_MODEL, TinyModelApplication.CPU,
+    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_BUNDLED, TinyModelApplication.CPU,
     "diffusion.models-dir=" + DiffusersParityTest.FIXTURES + "/models",
     "diffusion.queue.capacity=256", "diffusion.batching.parallel-from-rows=0"})
 class DiffusersParityTest {

@@ -26,7 +26,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * off without holding up the other streams.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
+    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_BUNDLED,
+    TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
     "diffusion.security.api-keys=alice:" + EventStreamLimitsTest.ALICE + ",bob:" + EventStreamLimitsTest.BOB,
     "diffusion.events.max-streams-per-key=2", "diffusion.events.max-streams=3", "diffusion.events.heartbeat=200ms",
     "diffusion.events.max-pending=8", "server.tomcat.connection-timeout=2s"})

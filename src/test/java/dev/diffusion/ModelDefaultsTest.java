@@ -18,7 +18,8 @@ import tools.jackson.databind.JsonNode;
  * guidance 1.5 as the guidance-scale embedding) beside the ordinary test model ({@code tiny}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    TinyModelApplication.TINY_MODEL, TinyModelApplication.CPU, "diffusion.models-dir=src/test/resources/models"})
+    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_BUNDLED, TinyModelApplication.CPU,
+    "diffusion.models-dir=src/test/resources/models"})
 class ModelDefaultsTest {
 
     private static final String PROMPT = "a red circle on a blue background";

@@ -31,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * metrics — with the in-memory backend here, and with Redis in {@link RedisServiceEndToEndTest}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "diffusion.extra-bundled-models=",
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
     "diffusion.workers.preview-every=2",

@@ -14,6 +14,8 @@ final class TinyModelApplication {
 
     static final String TINY_MODEL = "diffusion.bundled-model=src/test/resources/models/tiny";
     static final String NO_EXTRA_MODELS = "diffusion.models-dir=target/no-extra-models";
+    /** The tiny model alone: not the project's other bundled models (BundledModelsTest serves those). */
+    static final String NO_EXTRA_BUNDLED = "diffusion.extra-bundled-models=";
     static final String CPU = "diffusion.workers.devices=cpu";
 
     private TinyModelApplication() {
@@ -22,7 +24,8 @@ final class TinyModelApplication {
     /** Starts the service on a free port; {@code properties} ({@code name=value}) override application.yml. */
     static ConfigurableApplicationContext start(String... properties) {
         List<String> args = new ArrayList<>();
-        for (String property : List.of(TINY_MODEL, NO_EXTRA_MODELS, CPU, "server.port=0")) {
+        for (String property : List.of(TINY_MODEL, NO_EXTRA_BUNDLED, NO_EXTRA_MODELS, CPU,
+                "server.port=0")) {
             args.add("--" + property);
         }
         for (String property : properties) {

@@ -13,7 +13,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
+    TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_BUNDLED,
+    TinyModelApplication.NO_EXTRA_MODELS, TinyModelApplication.CPU,
     "diffusion.workers.preview-every=2", "diffusion.limits.max-body-bytes-in-flight=1MB"})
 public @interface TinyModelService {
 }

@@ -45,6 +45,7 @@ import tools.jackson.databind.json.JsonMapper;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.role=api",
     "diffusion.queue.backend=redis",
+    "diffusion.extra-bundled-models=",
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.webhooks.secret=" + ServiceEndToEndTest.WEBHOOK_SECRET,
     "diffusion.webhooks.allowed-hosts=127.0.0.0/8",
@@ -87,7 +88,7 @@ class WorkerTakeoverTest {
                     "--diffusion.queue.redis.key-prefix=" + PREFIX,
                     "--diffusion.queue.redis.consumer-name=" + name,
                     "--diffusion.queue.redis.claim-idle=3s",
-                    "--diffusion.models-dir=target/no-extra-models",
+                    "--diffusion.extra-bundled-models=", "--diffusion.models-dir=target/no-extra-models",
                     "--diffusion.workers.devices=cpu",
                     // one size per worker, so that both workers get work
                     "--diffusion.batching.max-groups=1",

@@ -14,7 +14,10 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The bundled model plus every model folder under {@code diffusion.models-dir}, read once at start. */
+/**
+ * The bundled model (the default), the other bundled models, and every model folder under {@code diffusion.models-dir},
+ * read once at start.
+ */
 public class FolderModelCatalog implements ModelCatalog {
 
     private static final Logger log = LoggerFactory.getLogger(FolderModelCatalog.class);
@@ -26,16 +29,26 @@ public class FolderModelCatalog implements ModelCatalog {
     private final List<ModelInfo> models = new ArrayList<>();
 
     public FolderModelCatalog(ModelsProperties properties) {
-        add(ModelFolder.open(properties.bundledModel()));
+        List<Path> bundled = new ArrayList<>();
+        bundled.add(properties.bundledModel());
+        bundled.addAll(properties.extraBundledModels());
+        for (Path dir : bundled) {
+            add(ModelFolder.open(dir));
+        }
         try {
             for (Path dir : ModelFolder.findIn(properties.modelsDir())) {
-                if (!dir.toAbsolutePath().normalize().equals(properties.bundledModel().toAbsolutePath().normalize())) {
+                // a models-dir that holds the bundled folders too serves each once
+                if (bundled.stream().noneMatch(b -> sameFolder(b, dir))) {
                     add(ModelFolder.open(dir));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + properties.modelsDir(), e);
         }
+    }
+
+    private static boolean sameFolder(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private void add(ModelFolder folder) {

@@ -67,12 +67,17 @@ class DockerfileTest {
         return DeployFiles.at(application, "diffusion.bundled-model").toString();
     }
 
-    /** Everything copied from the build context exists, the bundled model (the folder the service is configured with) included. */
+    private List<String> extraBundledModels() {
+        return List.of(DeployFiles.at(application, "diffusion.extra-bundled-models").toString().split(","));
+    }
+
+    /** Everything copied from the build context exists, the bundled models (the folders the service is configured with) included. */
     @Test
     void copiesOnlyWhatExistsAndTheConfiguredBundledModel() {
         List<String> sources = contextCopies();
 
         assertThat(sources).contains("pom.xml", "mvnw", ".mvn/", "src/", bundledModel() + "/");
+        assertThat(sources).containsAll(extraBundledModels().stream().map(model -> model + "/").toList());
         assertThat(sources.stream().filter(source -> !Files.exists(ROOT.resolve(source))))
                 .as("files the Dockerfile copies but the project lacks").isEmpty();
     }
@@ -87,6 +92,12 @@ class DockerfileTest {
         assertThat(env()).containsEntry("DIFFUSION_BUNDLEDMODEL", destination.replaceAll("/$", ""))
                 .containsEntry("DIFFUSION_MODELSDIR", "/app/models");
         assertThat(instructions).contains("VOLUME /app/models");
+        List<String> extraDestinations = extraBundledModels().stream().map(model -> {
+            String line = instructions.stream().filter(l -> l.startsWith("COPY " + model + "/")).findFirst()
+                    .orElseThrow();
+            return line.substring(line.lastIndexOf(' ') + 1).replaceAll("/$", "");
+        }).toList();
+        assertThat(env()).containsEntry("DIFFUSION_EXTRABUNDLEDMODELS", String.join(",", extraDestinations));
     }
 
     /** DJL must get the libtorch version the pom's JNI library was built for, in both flavors. */

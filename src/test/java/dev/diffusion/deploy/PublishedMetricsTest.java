@@ -27,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "diffusion.bundled-model=src/test/resources/models/tiny",
+    "diffusion.extra-bundled-models=",
     "diffusion.models-dir=target/no-extra-models",
     "diffusion.workers.devices=cpu",
     "diffusion.workers.preview-every=2"})

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Does the bundled model draw what the prompt asks? Random grammar prompts go through the Java engine, once with the
- * model's defaults and once with DPM-Solver++ 2M at 12 steps, and {@link ShapeJudge} reads every image. The figures
+ * model's defaults and once with DPM-Solver++ 2M at 12 steps (a few-step model: its own scheduler at half its steps),
+ * and {@link ShapeJudge} reads every image. The figures
  * are printed and written to {@code target/adherence.txt}.
  * <p>
  * {@code -Dadherence.model=DIR} measures another model folder instead of {@code src/main/models/shapes}.
@@ -41,8 +42,12 @@ class PromptAdherenceTest {
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(folder), Device.cpu());
                 DiffusionPipeline pipeline = new DiffusionPipeline(model)) {
             ModelIndex index = pipeline.index();
-            for (SamplingSettings settings : List.of(SamplingSettings.defaults(index),
-                    new SamplingSettings("dpmpp_2m", 12, index.defaultGuidanceScale()))) {
+            // a few-step (guidance-distilled) model: its defaults and half its steps; others: also DPM-Solver++ 12
+            SamplingSettings second = index.takesGuidanceEmbedding()
+                    ? new SamplingSettings(index.defaultScheduler(), Math.max(1, index.defaultSteps() / 2),
+                            index.defaultGuidanceScale())
+                    : new SamplingSettings("dpmpp_2m", 12, index.defaultGuidanceScale());
+            for (SamplingSettings settings : List.of(SamplingSettings.defaults(index), second)) {
                 measurements.add(AdherenceMeasurement.measure(pipeline, settings, prompts, IMAGE_SEED));
             }
         }
