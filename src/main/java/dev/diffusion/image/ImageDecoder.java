@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /** Reads an uploaded PNG or JPEG into packed RGB at the size a generation needs. */
@@ -49,11 +50,22 @@ public final class ImageDecoder {
      * @throws InvalidImageException when it is not a PNG or JPEG whose header reads
      */
     public static long claimedPixels(byte[] data) {
+        return header(data).pixels();
+    }
+
+    /**
+     * The size and kind of pixels that the header of {@code data} claims, without decoding its pixels.
+     *
+     * @throws InvalidImageException when it is not a PNG or JPEG whose header reads
+     */
+    public static Header header(byte[] data) {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             ImageReader reader = reader(in);
             try {
                 reader.setInput(in, true, true);
-                return (long) reader.getWidth(0) * reader.getHeight(0);
+                ImageTypeSpecifier type = reader.getRawImageType(0);
+                boolean alpha = type != null && type.getColorModel().hasAlpha();
+                return new Header(reader.getWidth(0), reader.getHeight(0), alpha);
             } finally {
                 reader.dispose();
             }
@@ -111,6 +123,21 @@ public final class ImageDecoder {
         }
         return new InvalidImageException("the image cannot be decoded: it is corrupt, truncated or of an "
                 + "unsupported kind");
+    }
+
+    /**
+     * What a picture's header says: its size in pixels and whether it has an alpha channel (a PNG with transparency).
+     */
+    public record Header(int width, int height, boolean alpha) {
+
+        public long pixels() {
+            return (long) width * height;
+        }
+
+        /** {@code width×height}, as messages to clients name sizes. */
+        public String size() {
+            return width + "×" + height;
+        }
     }
 
     /** The upload is not an image we can use; the message says why, for the client. */
