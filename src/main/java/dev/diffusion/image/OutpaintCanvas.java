@@ -6,10 +6,11 @@ import java.util.SplittableRandom;
  * Outpainting's starting picture: a larger canvas with the picture inside it and the new border filled, and the mask
  * that repaints the border (with the picture's own mask, if any, inside).
  *
- * @param image the canvas
- * @param mask  255 over the new border; inside, the picture's mask or 0
+ * @param image  the canvas
+ * @param mask   255 over the new border; inside, the picture's mask or 0
+ * @param border 255 over the new border, 0 inside
  */
-public record OutpaintCanvas(RgbImage image, Mask mask) {
+public record OutpaintCanvas(RgbImage image, Mask mask, Mask border) {
 
     /** What the new border starts as. */
     public enum Fill {
@@ -37,6 +38,7 @@ public record OutpaintCanvas(RgbImage image, Mask mask) {
         int height = inner.height() + up + down;
         byte[] rgb = new byte[width * height * 3];
         byte[] mask = new byte[width * height];
+        byte[] border = new byte[width * height];
         SplittableRandom random = new SplittableRandom(seed);
         byte[] source = inner.rgb();
         for (int y = 0; y < height; y++) {
@@ -49,6 +51,7 @@ public record OutpaintCanvas(RgbImage image, Mask mask) {
                     mask[p] = innerMask == null ? 0 : (byte) innerMask.value(innerX, innerY);
                 } else {
                     mask[p] = (byte) 255;
+                    border[p] = (byte) 255;
                 }
                 if (inside || fill == Fill.EDGE) {
                     int from = (clamp(innerY, inner.height()) * inner.width() + clamp(innerX, inner.width())) * 3;
@@ -61,7 +64,8 @@ public record OutpaintCanvas(RgbImage image, Mask mask) {
                 }
             }
         }
-        return new OutpaintCanvas(new RgbImage(width, height, rgb), new Mask(width, height, mask));
+        return new OutpaintCanvas(new RgbImage(width, height, rgb), new Mask(width, height, mask),
+                new Mask(width, height, border));
     }
 
     private static int clamp(int value, int size) {
