@@ -1,5 +1,7 @@
 package dev.diffusion.image;
 
+import java.util.Arrays;
+
 /**
  * An inpainting mask: one byte per pixel, row by row, from 0 (keep) to 255 (repaint), grey in between.
  */
@@ -12,7 +14,7 @@ public record Mask(int width, int height, byte[] values) {
     /** The same {@code value} everywhere. */
     public static Mask filled(int width, int height, int value) {
         byte[] values = new byte[width * height];
-        java.util.Arrays.fill(values, (byte) value);
+        Arrays.fill(values, (byte) value);
         return new Mask(width, height, values);
     }
 

@@ -97,6 +97,8 @@ public final class DiffusionPipeline implements AutoCloseable {
         EncodedImage encodedInit = request.imageToImage() ? encodeImage(rgbToChw(request.initImage()),
                 request.width(), request.height()) : null;
         List<ImageSampling> images = new ArrayList<>(request.numImages());
+        double[] firstKnown = null;
+        double[] firstMaskedImage = null;
         for (int i = 0; i < request.numImages(); i++) {
             long seed = request.seed() + i;
             TorchRandom random = new TorchRandom(seed);
@@ -109,15 +111,24 @@ public final class DiffusionPipeline implements AutoCloseable {
             double[] start;
             LatentInpainting inpainting = null;
             if (mask != null) {
-                // diffusers' StableDiffusionInpaintPipeline, drawing from the image's generator in its order: the
-                // init image's latent sample (which an inpainting UNet needs only to start part-way), the noise,
-                // then the masked image's latent sample (drawn, though an ordinary UNet does not use it)
+                // diffusers' StableDiffusionInpaintPipeline, drawing from the first image's generator in its order:
+                // the init image's latent sample (which an inpainting UNet needs only to start part-way), the noise,
+                // then the masked image's latent sample (drawn, though an ordinary UNet does not use it). Given one
+                // generator per image, it samples both pictures once, with the first image's, for every image; the
+                // other images draw only their noise.
                 boolean fromNoise = request.strength() >= 1;
-                double[] known = encodedInit != null && (blending || !fromNoise)
-                        ? encodedInit.sample(random, index.scalingFactor()) : null;
+                double[] known = firstKnown;
+                if (i == 0 && encodedInit != null && (blending || !fromNoise)) {
+                    known = encodedInit.sample(random, index.scalingFactor());
+                }
                 double[] noise = random.nextGaussian(latentLength);
-                double[] maskedImage = blending ? mask.skipMaskedImageSample(random, encodedInit, latentLength)
-                        : mask.maskedImage().sample(random, index.scalingFactor());
+                double[] maskedImage = firstMaskedImage;
+                if (i == 0) {
+                    maskedImage = blending ? mask.skipMaskedImageSample(random, encodedInit, latentLength)
+                            : mask.maskedImage().sample(random, index.scalingFactor());
+                    firstKnown = known;
+                    firstMaskedImage = maskedImage;
+                }
                 start = fromNoise ? scaled(noise.clone(), scheduler.initNoiseSigma())
                         : scheduler.addNoise(maskedStart(known, mask.latent(), request.maskedStart(), random),
                                 noise, timesteps[0]);

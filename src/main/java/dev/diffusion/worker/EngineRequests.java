@@ -11,6 +11,7 @@ import dev.diffusion.jobs.GenerationSpec;
 import dev.diffusion.pipeline.GeneratedImage;
 import dev.diffusion.pipeline.GenerationRequest;
 import dev.diffusion.pipeline.MaskedStart;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -122,7 +123,7 @@ final class EngineRequests {
                 spec.eta(), initImage, strength, mask, maskedStart);
     }
 
-    private static <T> T decode(String field, java.util.function.Supplier<T> decoding) {
+    private static <T> T decode(String field, Supplier<T> decoding) {
         try {
             return decoding.get();
         } catch (ImageDecoder.InvalidImageException e) {
