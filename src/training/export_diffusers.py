@@ -18,10 +18,7 @@ What the service needs of each architecture is written into the folder (README, 
   checkpoint's LCMScheduler becomes the default scheduler ("lcm"), and the default steps and guidance those of
   diffusers' LatentConsistencyModelPipeline (4 and 8.5);
 - an inpainting UNet's input width (in_channels 9: the latents, the mask and the masked image's latents, as
-  diffusers' StableDiffusionInpaintPipeline concatenates them) as "unet_in_channels"; absent for ordinary UNets.
-  Its first convolution is exported with its input padded by zero channels to a multiple of 8 (the file still takes
-  9): libtorch 2.7.1's oneDNN convolution with AVX2 kernels (the service's ONEDNN_MAX_CPU_ISA) gives wrong results
-  for more than 8 input channels that are not a multiple of 8, on the AMD EPYC machines this project runs on;
+  diffusers' StableDiffusionInpaintPipeline concatenates them) as "unet_in_channels"; absent for ordinary UNets;
 - the VAE encoder's mean and standard deviation, so that img2img samples the latents as diffusers does;
 - tokenizer.json, written here from a slow tokenizer's vocabulary and merges when the checkpoint has no fast one,
   and "text_cleaning": how that tokenizer cleans a prompt before BPE;
@@ -97,26 +94,6 @@ class UNetSample(nn.Module):
         timestep_cond = inputs.pop(TIMESTEP_COND, None)
         return self.unet(sample, timestep, encoder_hidden_states=context, timestep_cond=timestep_cond,
                          added_cond_kwargs=inputs or None, return_dict=False)[0]
-
-
-class ChannelPaddedConv(nn.Module):
-    """A convolution whose input is padded with zero channels to a multiple of 8, its weights with zeros to match:
-    the same result, without the oneDNN AVX2 kernels that get more than 8 input channels that are not a multiple of
-    8 wrong (libtorch 2.7.1 on AMD EPYC; an inpainting UNet's conv_in takes 9)."""
-
-    def __init__(self, conv):
-        super().__init__()
-        self.extra = -conv.in_channels % 8
-        self.conv = nn.Conv2d(conv.in_channels + self.extra, conv.out_channels, conv.kernel_size, conv.stride,
-                              conv.padding, conv.dilation, conv.groups, conv.bias is not None, conv.padding_mode)
-        with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.weight[:, :conv.in_channels] = conv.weight
-            if conv.bias is not None:
-                self.conv.bias.copy_(conv.bias)
-
-    def forward(self, x):
-        return self.conv(nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra)))
 
 
 def vae_without(vae, *parts):
@@ -213,14 +190,6 @@ def load_pipeline(source):
                                                              requires_safety_checker=False)
 
 
-def padded_conv_in(unet):
-    """A copy of the UNet whose conv_in takes its input padded to a multiple of 8 channels (ChannelPaddedConv)."""
-    copy = deepcopy(unet)
-    if copy.conv_in.in_channels % 8 != 0:
-        copy.conv_in = ChannelPaddedConv(copy.conv_in)
-    return copy
-
-
 def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler=None, check_batch_sizes=(1, 2),
            check_latent_sizes=None, description=None):
     """Writes the model folder of a loaded StableDiffusion(XL)Pipeline."""
@@ -309,7 +278,7 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
             out,
             text_encoder=encoders[0],
             text_encoder_2=encoders[1] if len(encoders) > 1 else None,
-            unet=UNetSample(padded_conv_in(pipeline.unet) if inpainting else pipeline.unet, extra_inputs),
+            unet=UNetSample(pipeline.unet, extra_inputs),
             vae_decoder=VaeDecode(pipeline.vae),
             vae_encoder=VaeEncodeDistribution(pipeline.vae),
             vae_encoder_std=True,
