@@ -80,16 +80,42 @@ class TextEncoderHidden(nn.Module):
         return hidden
 
 
+def widened_conv(conv, extra_channels):
+    """The convolution with extra_channels more input channels whose weights are zero: it gives the same sums."""
+    wide = nn.Conv2d(conv.in_channels + extra_channels, conv.out_channels, conv.kernel_size, conv.stride,
+                     conv.padding, conv.dilation, conv.groups, conv.bias is not None, conv.padding_mode)
+    with torch.no_grad():
+        wide.weight.zero_()
+        wide.weight[:, :conv.in_channels] = conv.weight
+        if conv.bias is not None:
+            wide.bias.copy_(conv.bias)
+    return wide
+
+
 class UNetSample(nn.Module):
     """UNet2DConditionModel -> .sample, taking (sample, timestep, context, *extras) in the order of extra_inputs
-    (model_index.json's unet_extra_inputs): the UNet's added_cond_kwargs, and its timestep_cond."""
+    (model_index.json's unet_extra_inputs): the UNet's added_cond_kwargs, and its timestep_cond.
+
+    The service's libtorch (2.7.1, oneDNN's AVX2 kernels) computes a convolution with more than 8 input channels
+    that are not a multiple of 8, such as an inpainting UNet's first one (9), wrongly on the CPU (up to 1 in the
+    first layer's output, now and then NaN). So such a UNet is saved with zero input channels appended up to a
+    multiple of 8 and its first convolution widened with zero weights, which changes no sum."""
 
     def __init__(self, unet, extra_inputs=()):
         super().__init__()
+        in_channels = unet.conv_in.in_channels
+        self.padding = -in_channels % 8 if in_channels > 8 else 0
+        if self.padding:
+            if unet.conv_in.groups != 1:
+                raise SystemExit("the UNet's first convolution is grouped; the export cannot widen it")
+            unet = deepcopy(unet)
+            unet.conv_in = widened_conv(unet.conv_in, self.padding)
         self.unet = unet
         self.extra_inputs = list(extra_inputs)
 
     def forward(self, sample, timestep, context, *extras):
+        if self.padding:
+            sample = nn.functional.pad(sample, (0, 0, 0, 0, 0, self.padding))
         inputs = dict(zip(self.extra_inputs, extras))
         timestep_cond = inputs.pop(TIMESTEP_COND, None)
         return self.unet(sample, timestep, encoder_hidden_states=context, timestep_cond=timestep_cond,
