@@ -17,6 +17,8 @@ What the service needs of each architecture is written into the folder (README, 
   "timestep_cond" and its width "time_cond_proj_dim", with which the service makes no unconditional pass; such a
   checkpoint's LCMScheduler becomes the default scheduler ("lcm"), and the default steps and guidance those of
   diffusers' LatentConsistencyModelPipeline (4 and 8.5);
+- an inpainting UNet's input width (in_channels 9: the latents, the mask and the masked image's latents, as
+  diffusers' StableDiffusionInpaintPipeline concatenates them) as "unet_in_channels"; absent for ordinary UNets;
 - the VAE encoder's mean and standard deviation, so that img2img samples the latents as diffusers does;
 - tokenizer.json, written here from a slow tokenizer's vocabulary and merges when the checkpoint has no fast one,
   and "text_cleaning": how that tokenizer cleans a prompt before BPE;
@@ -195,9 +197,12 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
     xl = hasattr(pipeline, "text_encoder_2")
     if unet_config.class_embed_type is not None:
         raise SystemExit("this UNet takes class labels, which the service does not give")
-    if unet_config.in_channels != pipeline.vae.config.latent_channels:
-        raise SystemExit(f"the UNet takes {unet_config.in_channels} channels, not the VAE's"
-                         f" {pipeline.vae.config.latent_channels} (an inpainting UNet?); the service does not run it")
+    latent_channels = pipeline.vae.config.latent_channels
+    # an inpainting UNet takes the latents, the mask (one channel) and the masked image's latents
+    inpainting = unet_config.in_channels == 2 * latent_channels + 1
+    if unet_config.in_channels != latent_channels and not inpainting:
+        raise SystemExit(f"the UNet takes {unet_config.in_channels} channels, neither the VAE's {latent_channels}"
+                         f" nor an inpainting UNet's {2 * latent_channels + 1}; the service does not run it")
     if getattr(pipeline.vae.config, "latents_mean", None) is not None:
         raise SystemExit("this VAE normalises latents with latents_mean and latents_std, which the service does not")
     added_conditions = unet_config.addition_embed_type == "text_time"
@@ -238,6 +243,8 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
     if time_cond_proj_dim is not None:
         extra["time_cond_proj_dim"] = time_cond_proj_dim
         extra_sizes.append(time_cond_proj_dim)
+    if inpainting:
+        extra["unet_in_channels"] = unet_config.in_channels
     if description:
         extra["description"] = description
     scheduler_config = {"_class_name": type(pipeline.scheduler).__name__, **dict(pipeline.scheduler.config)}
@@ -257,7 +264,7 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
             name=name,
             sample_size=unet_config.sample_size * vae_scale_factor,
             vae_scale_factor=vae_scale_factor,
-            latent_channels=unet_config.in_channels,
+            latent_channels=latent_channels,
             scaling_factor=pipeline.vae.config.scaling_factor,
             text_hidden_size=sum(hidden_sizes),
             default_steps=default_steps,

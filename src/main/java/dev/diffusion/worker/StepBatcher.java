@@ -117,13 +117,14 @@ final class StepBatcher {
                         + "worker may spend (diffusion.limits.max-native-memory); ask for a smaller size or fewer "
                         + "images");
             }
-            List<ImageSampling> images = pipeline.prepare(engineRequests.of(job.spec()));
+            EngineRequests.Prepared prepared = engineRequests.of(job.spec());
+            List<ImageSampling> images = pipeline.prepare(prepared.request());
             DenoisingGroup group = groupOf(job.spec());
             if (group == null) {
                 group = new DenoisingGroup(groups.stream().mapToLong(DenoisingGroup::usedNanos).min().orElse(0));
                 groups.add(group);
             }
-            group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout)));
+            group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout), prepared.finish()));
         } catch (RuntimeException | Error e) {
             // not in a group yet, so the worker's own safety net would not end it
             failOrRelease(job, e);
