@@ -332,6 +332,7 @@ class PlaygroundBrowserTest {
         assertThat(browser.findElement(By.id("outpaint-status")).getText())
                 .isEqualTo("Canvas 96 × 64: the start image fills 64 × 64, 32 px right added.");
         assertThat(browser.findElement(By.id("strength-value")).getText()).isEqualTo("1");
+        awaitCostsMeasured();
         browser.findElement(By.id("generate")).click();
         WebElement image = waitForImage();
 
@@ -448,6 +449,18 @@ class PlaygroundBrowserTest {
         browser.perform(List.of(stroke));
     }
 
+    /**
+     * Waits until a worker has measured the model's costs ({@code GET /models} shows its allowed sizes): until then the
+     * service answers 503 to sizes above the model's own. Minutes on a busy machine, as HttpTestClient allows.
+     */
+    void awaitCostsMeasured() {
+        new WebDriverWait(browser, Duration.ofMinutes(5), Duration.ofMillis(200)).until(driver -> Boolean.TRUE.equals(
+                asyncScript("""
+                        fetch('models', {headers: authorized({'Accept': 'application/json'})}).then((r) => r.json())
+                            .then((models) => done(models.every((m) => m.allowed_sizes != null)))
+                            .catch((error) => done(String(error)));""")));
+    }
+
     String resultJobId() {
         return browser.findElement(By.cssSelector("#gallery .result")).getDomAttribute("data-job");
     }
@@ -510,6 +523,9 @@ class PlaygroundBrowserTest {
 
     WebElement waitForImage() {
         return wait.until(driver -> {
+            // a refusal or a failed job will not turn into an image: say why at once
+            WebElement error = driver.findElement(By.id("form-error"));
+            assertThat(error.isDisplayed()).as(error.getText()).isFalse();
             WebElement image = driver.findElements(By.cssSelector("#gallery figure.output img")).stream().findFirst()
                     .orElse(null);
             boolean loaded = image != null
