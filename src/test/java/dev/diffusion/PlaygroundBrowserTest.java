@@ -51,6 +51,7 @@ class PlaygroundBrowserTest {
 
     private static final Path SCREENSHOT = Path.of("target", "playground.png");
     private static final Path EDIT_SCREENSHOT = Path.of("target", "playground-inpaint.png");
+    private static final Path EDITED_SCREENSHOT = Path.of("target", "playground-inpainted.png");
 
     @LocalServerPort
     int port;
@@ -311,6 +312,8 @@ class PlaygroundBrowserTest {
                 .contains("scene.png, strength 1", "drawn, blur 4 px");
         assertThat((String) script("return document.querySelector('#gallery .curl code').textContent"))
                 .contains("\"mask\":\"data:image/png;base64,", "\"mask_blur\":4");
+        script("window.scrollTo(0, 0)");
+        Files.write(EDITED_SCREENSHOT, browser.getScreenshotAs(OutputType.BYTES));
     }
 
     @Test
@@ -521,8 +524,11 @@ class PlaygroundBrowserTest {
                 "const done = arguments[arguments.length - 1];\n" + code, args);
     }
 
+    /** Waits for the newest result's first image; minutes allowed, as a busy machine (or a cost probe) may take them. */
     WebElement waitForImage() {
-        return wait.until(driver -> {
+        WebDriverWait patient = new WebDriverWait(browser, Duration.ofMinutes(3), Duration.ofMillis(50));
+        patient.withMessage(() -> "no image; the job's status: " + browser.findElement(By.id("job-status")).getText());
+        return patient.until(driver -> {
             // a refusal or a failed job will not turn into an image: say why at once
             WebElement error = driver.findElement(By.id("form-error"));
             assertThat(error.isDisplayed()).as(error.getText()).isFalse();
