@@ -355,7 +355,8 @@ class PlaygroundBrowserTest {
         WebElement input = browser.findElement(By.cssSelector("#gallery figure.input img"));
         assertThat(script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", input))
                 .isEqualTo(List.of(96L, 64L));
-        assertThat(browser.findElement(By.cssSelector("#gallery .params")).getText()).contains("right 32 px, fill edge");
+        assertThat(browser.findElement(By.cssSelector("#gallery .params")).getText())
+                .contains("right 32 px, fill edge");
 
         browser.findElement(By.id("outpaint-reset")).click();
         assertThat(browser.findElement(By.id("width")).getDomProperty("value")).isEqualTo("64");
@@ -524,7 +525,7 @@ class PlaygroundBrowserTest {
                 "const done = arguments[arguments.length - 1];\n" + code, args);
     }
 
-    /** Waits for the newest result's first image; minutes allowed, as a busy machine (or a cost probe) may take them. */
+    /** Waits for the newest result's first image; minutes allowed, as a busy machine or a cost probe may need them. */
     WebElement waitForImage() {
         WebDriverWait patient = new WebDriverWait(browser, Duration.ofMinutes(3), Duration.ofMillis(50));
         patient.withMessage(() -> "no image; the job's status: " + browser.findElement(By.id("job-status")).getText());
