@@ -191,6 +191,18 @@ class OpenAiImageEditsEndToEndTest {
         }
     }
 
+    @Test
+    void theOpenApiDocumentDescribesTheFormSoThatSwaggerUiOffersFileFields() throws Exception {
+        JsonNode docs = HttpTestClient.json(http.get("/v3/api-docs"));
+        JsonNode body = docs.get("paths").get(PATH).get("post").get("requestBody").get("content");
+        assertThat(body.has("multipart/form-data")).isTrue();
+        JsonNode form = docs.get("components").get("schemas").get("OpenAiImageEditRequest").get("properties");
+        assertThat(form.get("image").get("format").asString()).isEqualTo("binary");
+        assertThat(form.get("mask").get("format").asString()).isEqualTo("binary");
+        assertThat(form.has("response_format")).as("named as the form is sent").isTrue();
+        assertThat(form.get("n").toString()).contains("integer");
+    }
+
     private void assertInvalid(Form form, String param, String message) throws Exception {
         HttpResponse<byte[]> response = send(form);
         assertThat(response.statusCode()).as(text(response)).isEqualTo(400);

@@ -26,7 +26,7 @@ import tools.jackson.databind.annotation.JsonNaming;
 public record OpenAiImageEditRequest(
         @Schema(type = "string", format = "binary", requiredMode = Schema.RequiredMode.REQUIRED,
                 description = "The picture to edit, a PNG; resized with the mask to size. OpenAI's newer SDKs send it "
-                        + "as image[]: that is read too, but only one picture is taken")
+                        + "as image[]: that is read too, but one picture per request (several are refused)")
         byte[] image,
         @Schema(type = "string", format = "binary", description = "A PNG of the image's pixel size whose transparent "
                 + "pixels mark what to repaint (opaque ones are kept). Without it, the image's own transparent pixels "
@@ -38,7 +38,7 @@ public record OpenAiImageEditRequest(
         @Schema(description = "A served model (GET /models); any other name, such as dall-e-2, means the default "
                 + "model", example = "dall-e-2")
         String model,
-        @Schema(type = "integer", description = "Images to make", example = "1")
+        @Schema(types = "integer", description = "Images to make", example = "1")
         String n,
         @Schema(description = "WIDTHxHEIGHT of the answer, or auto (default) for the model's own size; the image and "
                 + "mask are resized to it", example = "64x64")
@@ -47,7 +47,7 @@ public record OpenAiImageEditRequest(
         String responseFormat,
         @Schema(description = "png (default), jpeg or webp", example = "png")
         String outputFormat,
-        @Schema(type = "integer", description = "0..100 (default 100): jpeg's quality; webp: 100 lossless, lower the "
+        @Schema(types = "integer", description = "0..100 (default 100): jpeg's quality; webp: 100 lossless, lower the "
                 + "lossy quality", example = "100")
         String outputCompression) {
 
