@@ -110,6 +110,31 @@ class OpenAiImageEditsEndToEndTest {
     }
 
     @Test
+    void aPictureOfAnotherSizeIsResizedToTheSizeAskedForWithItsMask() throws Exception {
+        BufferedImage large = new BufferedImage(2 * SIZE, 2 * SIZE, BufferedImage.TYPE_INT_RGB);
+        BufferedImage largeMask = new BufferedImage(2 * SIZE, 2 * SIZE, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 2 * SIZE; y++) {
+            for (int x = 0; x < 2 * SIZE; x++) {
+                large.setRGB(x, y, picture().getRGB(x / 2, y / 2));
+                largeMask.setRGB(x, y, inHole(x / 2, y / 2) ? 0 : 0xff000000);
+            }
+        }
+
+        HttpResponse<byte[]> response = send(new Form().field("prompt", "a blue square").field("size", "64x64")
+                .field("response_format", "b64_json").file("image", "large.png", png(large))
+                .file("mask", "mask.png", png(largeMask)));
+
+        assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
+        BufferedImage edited = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
+                HttpTestClient.json(response).get("data").get(0).get("b64_json").asString())));
+        assertThat(edited.getWidth()).isEqualTo(SIZE);
+        assertThat(edited.getHeight()).isEqualTo(SIZE);
+        // a corner far from the hole is the picture, scaled down
+        assertThat(largestChannelDifference(edited.getRGB(2, 2), picture().getRGB(2, 2))).isLessThanOrEqualTo(24);
+        assertThat(largestChannelDifference(edited.getRGB(32, 32), picture().getRGB(32, 32))).isGreaterThan(2);
+    }
+
+    @Test
     void badUploadsAreInvalidRequestsInOpenAiShape() throws Exception {
         byte[] image = png(picture());
         byte[] mask = png(maskWithHole());
