@@ -217,7 +217,8 @@ public class RequestResolver {
 
     /**
      * Refuses a job that a worker could not run within its budget, by the model's measured costs. Before any worker
-     * has measured the model, only sizes up to its own are taken (503 for larger ones until then).
+     * has measured the model, only sizes up to its own are taken (503 for larger ones until then); a job that fits but
+     * would overrun at the pace the worker runs now is answered 503 too.
      */
     private void admit(List<FieldError> errors, ModelInfo model, Admission.Load load) {
         Optional<MeasuredCosts> measured = costs.find(model.name());
@@ -229,8 +230,15 @@ public class RequestResolver {
             }
             return;
         }
-        Admission.refusal(model, measured.get(), load).ifPresent(reason -> errors.add(new FieldError(
-                load.width() >= load.height() ? "width" : "height", reason)));
+        Optional<String> refusal = Admission.refusal(model, measured.get(), load);
+        refusal.ifPresent(reason -> errors.add(new FieldError(load.width() >= load.height() ? "width" : "height",
+                reason)));
+        if (refusal.isEmpty()) {
+            // it fits the worker, but not at the pace the worker runs now: the client may try again later
+            Admission.deferral(model, measured.get(), load).ifPresent(reason -> {
+                throw new ServiceBusyException(reason);
+            });
+        }
     }
 
     ByteBudget decodingBudget() {

@@ -64,6 +64,22 @@ public final class Admission {
     }
 
     /**
+     * Why a job that fits the worker is not taken now: the worker's calls lately take {@code slowdown} times what was
+     * measured (other load on the machine), and at that pace the job's estimate is over the longest job allowed, so it
+     * could run out its timeout. Empty if it can be taken (always when the worker runs at its measured speed).
+     */
+    public static Optional<String> deferral(ModelInfo model, MeasuredCosts measured, Load load) {
+        double seconds = estimate(model, measured.costs(), load).seconds() * measured.slowdown();
+        if (measured.slowdown() <= 1 || seconds <= measured.maxJobSeconds()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "%d×%d takes an estimated %.0f s on the worker now, which runs "
+                + "%.1f× slower than measured (other load on its machine), over diffusion.limits.max-job-time of "
+                + "%.0f s; try again later or ask for a smaller size", load.width(), load.height(), seconds,
+                measured.slowdown(), measured.maxJobSeconds()));
+    }
+
+    /**
      * The most pixels (width × height, any shape) a job of this kind may have, in whole blocks of the model's size step;
      * 0 if even one block does not fit.
      */

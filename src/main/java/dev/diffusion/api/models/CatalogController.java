@@ -52,7 +52,10 @@ public class CatalogController {
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record AllowedSizes(long maxPixels, int maxSquare, long maxNativeMemory, double maxJobSeconds,
-            String measuredOn) {
+            String measuredOn,
+            @Schema(description = "How many times slower than measured the worker's calls run now (other load on "
+                    + "its machine); a job whose estimate times this is over max_job_seconds is answered 503 until it "
+                    + "eases") double slowdown) {
     }
 
     @GetMapping(path = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -78,6 +81,6 @@ public class CatalogController {
         Admission.Load oneImage = new Admission.Load(m.sampleSize(), m.sampleSize(), 1, m.defaultSteps(),
                 m.defaultScheduler(), m.defaultGuidanceScale() > 1);
         return new AllowedSizes(Admission.maxPixels(m, measured, oneImage), Admission.largestSquare(m, measured,
-                oneImage), measured.budgetBytes(), measured.maxJobSeconds(), measured.device());
+                oneImage), measured.budgetBytes(), measured.maxJobSeconds(), measured.device(), measured.slowdown());
     }
 }
