@@ -20,6 +20,7 @@ import dev.diffusion.webhooks.WebhookEvent;
 import dev.diffusion.webhooks.WebhookTargetException;
 import dev.diffusion.webhooks.Webhooks;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -41,6 +42,7 @@ public class RequestResolver {
 
     private final ModelCatalog catalog;
     private final ModelCostBook costs;
+    private final Clock clock;
     private final LimitsProperties limits;
     private final SecureRandom random = new SecureRandom();
     /** Init images being decoded at once, by their pixels' memory. */
@@ -48,8 +50,10 @@ public class RequestResolver {
 
     private final Webhooks webhooks;
 
-    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks) {
+    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks,
+            Clock clock) {
         this.catalog = catalog;
+        this.clock = clock;
         this.webhooks = webhooks;
         this.costs = costs;
         this.limits = limits;
@@ -235,7 +239,7 @@ public class RequestResolver {
                 reason)));
         if (refusal.isEmpty()) {
             // it fits the worker, but not at the pace the worker runs now: the client may try again later
-            Admission.deferral(model, measured.get(), load).ifPresent(reason -> {
+            Admission.deferral(model, measured.get(), load, clock.instant()).ifPresent(reason -> {
                 throw new ServiceBusyException(reason);
             });
         }

@@ -123,13 +123,14 @@ public class WorkerPool implements SmartLifecycle {
                             .ifPresent(costs -> measured.put(name, costs)));
             // the API estimates job times by what this worker's calls take now, not only on the idle machine
             WorkerPace pace = new WorkerPace((name, slowdown) -> {
-                MeasuredCosts costs = measured.computeIfPresent(name, (key, old) -> old.withSlowdown(slowdown));
+                MeasuredCosts costs = measured.computeIfPresent(name,
+                        (key, old) -> old.withSlowdown(slowdown, clock.instant()));
                 if (costs != null) {
                     costBook.record(name, costs);
                     log.info("model {} on {} runs {}× its measured speed now", name, device,
                             String.format(Locale.ROOT, "%.2f", 1 / slowdown));
                 }
-            });
+            }, clock);
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
                     batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting,
                     pace);

@@ -25,16 +25,15 @@ import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.ModelCallListener.Network;
+import dev.diffusion.testing.SettableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -132,7 +131,7 @@ class StepBatcherTest {
     private StepBatcher batcher(Sides service, int maxBatchSize, int maxGroups, Map<String, CallBudget> budgets) {
         return new StepBatcher(Map.of(MODEL, pipeline), budgets, service.leases(), new EngineRequests(1 << 24),
                 maxBatchSize, maxGroups, 2, Duration.ofSeconds(10), clock, aborting::get,
-                new WorkerPace((model, slowdown) -> paces.add(slowdown)));
+                new WorkerPace((model, slowdown) -> paces.add(slowdown), clock));
     }
 
     /**
@@ -602,36 +601,6 @@ class StepBatcherTest {
             return ImageIO.read(new ByteArrayInputStream(png));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A clock the test moves by hand, for job deadlines; or the system clock where threads race it. */
-    private static final class SettableClock extends Clock {
-
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        private volatile boolean system;
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        void useSystemTime() {
-            system = true;
-        }
-
-        @Override
-        public Instant instant() {
-            return system ? Instant.now() : now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
         }
     }
 }

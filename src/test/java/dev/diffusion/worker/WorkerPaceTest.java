@@ -3,6 +3,8 @@ package dev.diffusion.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.diffusion.testing.SettableClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -10,7 +12,9 @@ import org.junit.jupiter.api.Test;
 class WorkerPaceTest {
 
     private final List<String> published = new ArrayList<>();
-    private final WorkerPace pace = new WorkerPace((model, slowdown) -> published.add(model + " " + slowdown));
+    private final SettableClock clock = new SettableClock();
+    private final WorkerPace pace = new WorkerPace((model, slowdown) -> published.add(model + " " + slowdown),
+            clock);
 
     private static long nanos(double seconds) {
         return Math.round(seconds * 1e9);
@@ -37,6 +41,19 @@ class WorkerPaceTest {
         }
         assertThat(published).as("a lasting slowdown is told as it grows").hasSizeBetween(3, 6);
         assertThat(pace.slowdown("shapes")).isCloseTo(2, within(0.15));
+    }
+
+    /** An unchanged pace is told again while calls go on, so the API can tell it from an idle worker's old one. */
+    @Test
+    void anUnchangedPaceIsPublishedAgainEveryMinute() {
+        pace.observe("shapes", 1, nanos(2));
+        clock.advance(WorkerPace.REPUBLISH_EVERY.minusSeconds(1));
+        pace.observe("shapes", 1, nanos(2));
+        assertThat(published).hasSize(1);
+
+        clock.advance(Duration.ofSeconds(1));
+        pace.observe("shapes", 1, nanos(2));
+        assertThat(published).hasSize(2);
     }
 
     @Test
