@@ -20,6 +20,7 @@ import dev.diffusion.webhooks.WebhookEvent;
 import dev.diffusion.webhooks.WebhookTargetException;
 import dev.diffusion.webhooks.Webhooks;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -46,6 +47,7 @@ public class RequestResolver {
 
     private final ModelCatalog catalog;
     private final ModelCostBook costs;
+    private final Clock clock;
     private final LimitsProperties limits;
     private final SecureRandom random = new SecureRandom();
     /** Init images being decoded at once, by their pixels' memory. */
@@ -53,8 +55,10 @@ public class RequestResolver {
 
     private final Webhooks webhooks;
 
-    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks) {
+    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks,
+            Clock clock) {
         this.catalog = catalog;
+        this.clock = clock;
         this.webhooks = webhooks;
         this.costs = costs;
         this.limits = limits;
@@ -352,7 +356,8 @@ public class RequestResolver {
 
     /**
      * Refuses a job that a worker could not run within its budget, by the model's measured costs. Before any worker
-     * has measured the model, only sizes up to its own are taken (503 for larger ones until then).
+     * has measured the model, only sizes up to its own are taken (503 for larger ones until then); a job that fits but
+     * would overrun at the pace the worker runs now is answered 503 too.
      */
     private void admit(List<FieldError> errors, ModelInfo model, Admission.Load load) {
         Optional<MeasuredCosts> measured = costs.find(model.name());
@@ -364,8 +369,15 @@ public class RequestResolver {
             }
             return;
         }
-        Admission.refusal(model, measured.get(), load).ifPresent(reason -> errors.add(new FieldError(
-                load.width() >= load.height() ? "width" : "height", reason)));
+        Optional<String> refusal = Admission.refusal(model, measured.get(), load);
+        refusal.ifPresent(reason -> errors.add(new FieldError(load.width() >= load.height() ? "width" : "height",
+                reason)));
+        if (refusal.isEmpty()) {
+            // it fits the worker, but not at the pace the worker runs now: the client may try again later
+            Admission.deferral(model, measured.get(), load, clock.instant()).ifPresent(reason -> {
+                throw new ServiceBusyException(reason);
+            });
+        }
     }
 
     ByteBudget decodingBudget() {
