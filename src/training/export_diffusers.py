@@ -17,6 +17,8 @@ What the service needs of each architecture is written into the folder (README, 
   "timestep_cond" and its width "time_cond_proj_dim", with which the service makes no unconditional pass; such a
   checkpoint's LCMScheduler becomes the default scheduler ("lcm"), and the default steps and guidance those of
   diffusers' LatentConsistencyModelPipeline (4 and 8.5);
+- an inpainting UNet's input width (in_channels 9: the latents, the mask and the masked image's latents, as
+  diffusers' StableDiffusionInpaintPipeline concatenates them) as "unet_in_channels"; absent for ordinary UNets;
 - the VAE encoder's mean and standard deviation, so that img2img samples the latents as diffusers does;
 - tokenizer.json, written here from a slow tokenizer's vocabulary and merges when the checkpoint has no fast one,
   and "text_cleaning": how that tokenizer cleans a prompt before BPE;
@@ -78,16 +80,42 @@ class TextEncoderHidden(nn.Module):
         return hidden
 
 
+def widened_conv(conv, extra_channels):
+    """The convolution with extra_channels more input channels whose weights are zero: it gives the same sums."""
+    wide = nn.Conv2d(conv.in_channels + extra_channels, conv.out_channels, conv.kernel_size, conv.stride,
+                     conv.padding, conv.dilation, conv.groups, conv.bias is not None, conv.padding_mode)
+    with torch.no_grad():
+        wide.weight.zero_()
+        wide.weight[:, :conv.in_channels] = conv.weight
+        if conv.bias is not None:
+            wide.bias.copy_(conv.bias)
+    return wide
+
+
 class UNetSample(nn.Module):
     """UNet2DConditionModel -> .sample, taking (sample, timestep, context, *extras) in the order of extra_inputs
-    (model_index.json's unet_extra_inputs): the UNet's added_cond_kwargs, and its timestep_cond."""
+    (model_index.json's unet_extra_inputs): the UNet's added_cond_kwargs, and its timestep_cond.
+
+    The service's libtorch (2.7.1, oneDNN's AVX2 kernels) computes a convolution with more than 8 input channels
+    that are not a multiple of 8, such as an inpainting UNet's first one (9), wrongly on the CPU (up to 1 in the
+    first layer's output, now and then NaN). So such a UNet is saved with zero input channels appended up to a
+    multiple of 8 and its first convolution widened with zero weights, which changes no sum."""
 
     def __init__(self, unet, extra_inputs=()):
         super().__init__()
+        in_channels = unet.conv_in.in_channels
+        self.padding = -in_channels % 8 if in_channels > 8 else 0
+        if self.padding:
+            if unet.conv_in.groups != 1:
+                raise SystemExit("the UNet's first convolution is grouped; the export cannot widen it")
+            unet = deepcopy(unet)
+            unet.conv_in = widened_conv(unet.conv_in, self.padding)
         self.unet = unet
         self.extra_inputs = list(extra_inputs)
 
     def forward(self, sample, timestep, context, *extras):
+        if self.padding:
+            sample = nn.functional.pad(sample, (0, 0, 0, 0, 0, self.padding))
         inputs = dict(zip(self.extra_inputs, extras))
         timestep_cond = inputs.pop(TIMESTEP_COND, None)
         return self.unet(sample, timestep, encoder_hidden_states=context, timestep_cond=timestep_cond,
@@ -195,9 +223,12 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
     xl = hasattr(pipeline, "text_encoder_2")
     if unet_config.class_embed_type is not None:
         raise SystemExit("this UNet takes class labels, which the service does not give")
-    if unet_config.in_channels != pipeline.vae.config.latent_channels:
-        raise SystemExit(f"the UNet takes {unet_config.in_channels} channels, not the VAE's"
-                         f" {pipeline.vae.config.latent_channels} (an inpainting UNet?); the service does not run it")
+    latent_channels = pipeline.vae.config.latent_channels
+    # an inpainting UNet takes the latents, the mask (one channel) and the masked image's latents
+    inpainting = unet_config.in_channels == 2 * latent_channels + 1
+    if unet_config.in_channels != latent_channels and not inpainting:
+        raise SystemExit(f"the UNet takes {unet_config.in_channels} channels, neither the VAE's {latent_channels}"
+                         f" nor an inpainting UNet's {2 * latent_channels + 1}; the service does not run it")
     if getattr(pipeline.vae.config, "latents_mean", None) is not None:
         raise SystemExit("this VAE normalises latents with latents_mean and latents_std, which the service does not")
     added_conditions = unet_config.addition_embed_type == "text_time"
@@ -238,6 +269,8 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
     if time_cond_proj_dim is not None:
         extra["time_cond_proj_dim"] = time_cond_proj_dim
         extra_sizes.append(time_cond_proj_dim)
+    if inpainting:
+        extra["unet_in_channels"] = unet_config.in_channels
     if description:
         extra["description"] = description
     scheduler_config = {"_class_name": type(pipeline.scheduler).__name__, **dict(pipeline.scheduler.config)}
@@ -257,7 +290,7 @@ def export(pipeline, out, name, default_steps, default_guidance_scale, scheduler
             name=name,
             sample_size=unet_config.sample_size * vae_scale_factor,
             vae_scale_factor=vae_scale_factor,
-            latent_channels=unet_config.in_channels,
+            latent_channels=latent_channels,
             scaling_factor=pipeline.vae.config.scaling_factor,
             text_hidden_size=sum(hidden_sizes),
             default_steps=default_steps,

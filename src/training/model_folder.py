@@ -136,8 +136,9 @@ def write_model_folder(out_dir, *, text_encoder, unet, vae_decoder, vae_encoder,
       text_encoder(input_ids int64 [B,L]) -> [B,L,D1]
       text_encoder_2 (optional, e.g. SDXL's second encoder)(input_ids int64 [B,L]) -> [B,L,D2], or
           ([B,L,D2], pooled [B,P]) when it is the encoder whose pooled output the UNet takes
-      unet(sample [B,C,h,w], timestep float32 [B], context [B,L,D1+D2], *extras [B,n] in the order of
-          index["unet_extra_inputs"], e.g. text_embeds and time_ids (SDXL) or timestep_cond (LCM)) -> [B,C,h,w]
+      unet(sample [B,Cin,h,w], timestep float32 [B], context [B,L,D1+D2], *extras [B,n] in the order of
+          index["unet_extra_inputs"], e.g. text_embeds and time_ids (SDXL) or timestep_cond (LCM)) -> [B,C,h,w],
+          where Cin is index["unet_in_channels"] (an inpainting UNet's 2C + 1) or C
       vae_decoder(latents [B,C,h,w], unscaled) -> image [B,3,H,W]
       vae_encoder(image [B,3,H,W] in [-1,1]) -> latent mean [B,C,h,w], or mean and standard deviation
           concatenated [B,2C,h,w]
@@ -150,6 +151,7 @@ def write_model_folder(out_dir, *, text_encoder, unet, vae_decoder, vae_encoder,
     """
     f = index["vae_scale_factor"]
     c = index["latent_channels"]
+    unet_in_channels = index.get("unet_in_channels", c)
     length = index["max_text_length"]
     hidden_sizes = tuple(text_hidden_sizes or (index["text_hidden_size"],))
     extra_sizes = list(unet_extra_sizes or [])
@@ -165,7 +167,8 @@ def write_model_folder(out_dir, *, text_encoder, unet, vae_decoder, vae_encoder,
                 .index_fill_(1, torch.tensor([0]), BOS_TOKEN_ID).index_fill_(1, torch.tensor([1]), EOS_TOKEN_ID),)
 
     def unet_inputs(b, s=size):
-        return (torch.randn(b, c, s, s), torch.linspace(1.0, 999.0, b), torch.randn(b, length, sum(hidden_sizes)),
+        return (torch.randn(b, unet_in_channels, s, s), torch.linspace(1.0, 999.0, b),
+                torch.randn(b, length, sum(hidden_sizes)),
                 *(torch.randn(b, n) for n in extra_sizes))
 
     def latents(b, s=size):

@@ -12,6 +12,7 @@ Diffusers' images are (x * 255).round() of its float output, as its numpy_to_pil
 in cases.json too.
 """
 import argparse
+import filecmp
 import json
 import os
 import platform
@@ -28,12 +29,15 @@ from PIL import Image, ImageDraw
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 sys.path.insert(0, TRAINING)
+# the CLIP tokenizer.json of the bundled model, which every fixture's tokenizer links to
+BUNDLED_TOKENIZER = os.path.join(os.path.dirname(TRAINING), "main", "models", "shapes", "tokenizer", "tokenizer.json")
 
 import diffusers  # noqa: E402
 import transformers  # noqa: E402
 from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler,  # noqa: E402
                        EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, HeunDiscreteScheduler,
-                       LMSDiscreteScheduler, PNDMScheduler, StableDiffusionImg2ImgPipeline, StableDiffusionPipeline,
+                       LMSDiscreteScheduler, PNDMScheduler, StableDiffusionImg2ImgPipeline,
+                       StableDiffusionInpaintPipeline, StableDiffusionPipeline,
                        StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline, UNet2DConditionModel,
                        UniPCMultistepScheduler)
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer  # noqa: E402
@@ -127,10 +131,11 @@ def tiny_vae(scaling_factor):
                          scaling_factor=scaling_factor)
 
 
-def tiny_unet(cross_attention_dim, **kw):
+def tiny_unet(cross_attention_dim, in_channels=4, **kw):
+    """in_channels 9: an inpainting UNet (latents, mask and masked image's latents)."""
     fixed_seed(0)
     return UNet2DConditionModel(
-        sample_size=16, in_channels=4, out_channels=4, block_out_channels=(8, 16), layers_per_block=1,
+        sample_size=16, in_channels=in_channels, out_channels=4, block_out_channels=(8, 16), layers_per_block=1,
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
         cross_attention_dim=cross_attention_dim, norm_num_groups=8, **kw)
 
@@ -149,7 +154,13 @@ def sensitize(unet, probe_context, added=None):
             module.weight.mul_(4)
     if added is not None:
         unet.add_embedding.linear_1.weight.mul_(4)
-    x = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(1, unet.config.in_channels, 16, 16, generator=torch.Generator().manual_seed(1))
+    latent_channels = unet.config.out_channels
+    if unet.config.in_channels > latent_channels:
+        # an inpainting UNet (latents, mask, masked image's latents): the tiny VAE's latents are some 16 times smaller
+        # than a real VAE's, so that the masked image would hardly matter
+        unet.conv_in.weight[:, latent_channels + 1:].mul_(16)
+        x[:, latent_channels + 1:] /= 16
     std = unet(x, 500, encoder_hidden_states=probe_context, added_cond_kwargs=added).sample.std().item()
     unet.conv_out.weight.mul_(1.0 / std)
     unet.conv_out.bias.mul_(1.0 / std)
@@ -163,17 +174,20 @@ def write_scheduler_file(pipeline_dir, config):
         f.write("\n")
 
 
-def build_sd(pipeline_dir, vocab, merges, v2):
+def build_sd(pipeline_dir, vocab, merges, v2, unet_in_channels=4):
     """SD 1.x (CLIP ViT-L text encoder, epsilon, PNDM) or SD 2.x (OpenCLIP text encoder padded with "!",
-    linear projections, v-prediction, DDIM)."""
+    linear projections, v-prediction, DDIM); with unet_in_channels 9 an inpainting checkpoint (its UNet also takes
+    the mask and the masked image's latents, and the folder names StableDiffusionInpaintPipeline)."""
     fixed_seed(0)
     encoder = CLIPTextModel(text_config(8, "gelu" if v2 else "quick_gelu"))
     tokenizer = CLIPTokenizer(vocab, merges, model_max_length=77, **({"pad_token": "!"} if v2 else {}))
-    unet = tiny_unet(8, attention_head_dim=(2, 4) if v2 else 2, use_linear_projection=v2, upcast_attention=v2)
+    unet = tiny_unet(8, in_channels=unet_in_channels, attention_head_dim=(2, 4) if v2 else 2,
+                     use_linear_projection=v2, upcast_attention=v2)
     ids = tokenizer([FOX], padding="max_length", max_length=77, return_tensors="pt").input_ids
     sensitize(unet, encoder(ids)[0])
     config = SD2_SCHEDULER if v2 else SD15_SCHEDULER
-    pipe = StableDiffusionPipeline(vae=tiny_vae(0.18215), text_encoder=encoder, tokenizer=tokenizer, unet=unet,
+    pipeline_class = StableDiffusionPipeline if unet_in_channels == 4 else StableDiffusionInpaintPipeline
+    pipe = pipeline_class(vae=tiny_vae(0.18215), text_encoder=encoder, tokenizer=tokenizer, unet=unet,
                                    scheduler=(DDIMScheduler if v2 else PNDMScheduler).from_config(config),
                                    safety_checker=None, feature_extractor=None, requires_safety_checker=False)
     pipe.save_pretrained(pipeline_dir)
@@ -204,6 +218,16 @@ def build_sdxl(pipeline_dir, vocab, merges):
                                      force_zeros_for_empty_prompt=True, add_watermarker=False)
     pipe.save_pretrained(pipeline_dir)
     write_scheduler_file(pipeline_dir, SDXL_SCHEDULER)
+
+
+def link_tokenizers(model_dir):
+    """Replaces each tokenizer.json of an exported folder that equals the bundled model's by a relative link to it,
+    so that the repository holds one copy."""
+    for sub in ("tokenizer", "tokenizer_2"):
+        path = os.path.join(model_dir, sub, "tokenizer.json")
+        if os.path.isfile(path) and filecmp.cmp(path, BUNDLED_TOKENIZER, shallow=False):
+            os.remove(path)
+            os.symlink(os.path.relpath(BUNDLED_TOKENIZER, os.path.dirname(path)), path)
 
 
 def init_picture(width, height):
@@ -259,20 +283,30 @@ def cases():
     return out
 
 
-def reference(pipe, img2img, checkpoint_scheduler, default_guidance, spec, ref_dir):
-    """Runs one case through diffusers' own pipeline; returns the case as cases.json records it. Without a
-    scheduler in the request, the checkpoint's own scheduler (the model's default) runs."""
-    request = spec["request"]
+def request_scheduler(request, checkpoint_scheduler):
+    """The diffusers scheduler of a request's scheduler name: its class, the keys the service sets, and the
+    scheduler made from the checkpoint's config. Without a name, the checkpoint's own scheduler (the model's
+    default)."""
     name = request.get("scheduler")
-    base_config = checkpoint_scheduler.config
     if name is None:
         scheduler_class, overrides = type(checkpoint_scheduler), {}
     else:
         scheduler_class, overrides = SCHEDULERS[name]
-    scheduler = scheduler_class.from_config(base_config, **overrides)
+    return scheduler_class, overrides, scheduler_class.from_config(checkpoint_scheduler.config, **overrides)
+
+
+def request_generators(request):
+    """The service seeds image i with seed + i: diffusers does the same given one generator per image."""
+    return [torch.Generator("cpu").manual_seed(request["seed"] + i) for i in range(request["num_images"])]
+
+
+def reference(pipe, img2img, checkpoint_scheduler, default_guidance, spec, ref_dir):
+    """Runs one case through diffusers' own pipeline; returns the case as cases.json records it. Without a
+    scheduler in the request, the checkpoint's own scheduler (the model's default) runs."""
+    request = spec["request"]
+    scheduler_class, overrides, scheduler = request_scheduler(request, checkpoint_scheduler)
     n = request["num_images"]
-    # the service seeds image i with seed + i: diffusers does the same given one generator per image
-    generators = [torch.Generator("cpu").manual_seed(request["seed"] + i) for i in range(n)]
+    generators = request_generators(request)
     guidance = request.get("guidance_scale", default_guidance)
     call = {"prompt": request["prompt"], "num_inference_steps": request["steps"], "guidance_scale": guidance,
             "num_images_per_prompt": n, "eta": request.get("eta", 0.0),
@@ -359,6 +393,7 @@ def main():
                                 default_steps=20, default_guidance_scale=default_guidance,
                                 check_batch_sizes=(1, 2, 3), check_latent_sizes=[16, 24],
                                 description=description + "; for DiffusersParityTest only")
+        link_tokenizers(model_dir)
 
         ref_dir = os.path.join(args.out, "references", model_name)
         shutil.rmtree(ref_dir, ignore_errors=True)

@@ -171,6 +171,7 @@ def main():
                             default_steps=DEFAULT_STEPS, default_guidance_scale=DEFAULT_GUIDANCE,
                             check_batch_sizes=(1, 2, 3), check_latent_sizes=[16, 24],
                             description=DESCRIPTION + "; for DiffusersParityTest only")
+    build_fixtures.link_tokenizers(model_dir)
 
     ref_dir = os.path.join(args.out, "references", MODEL)
     shutil.rmtree(ref_dir, ignore_errors=True)

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Rebuilds the diffusers parity fixtures in src/test/resources/parity (DiffusersParityTest): tiny SD 1.x, SD 2.x and
-# SDXL pipelines from diffusers' and transformers' own classes (build_fixtures.py) and a tiny guidance-distilled SD 1.x
-# for LCM and TCD (build_lcm_fixture.py), exported with src/training/export_diffusers.py, and the reference images of
-# diffusers' own pipelines.
+# SDXL pipelines from diffusers' and transformers' own classes (build_fixtures.py), a tiny guidance-distilled SD 1.x
+# for LCM and TCD (build_lcm_fixture.py) and a tiny SD 1.x inpainting checkpoint (9-channel UNet; its references and
+# the ordinary SD 1.x's through diffusers' inpainting pipeline: build_inpaint_fixture.py, which needs the SD 1.x folder
+# of build_fixtures.py), exported with src/training/export_diffusers.py, and the reference images of diffusers' own
+# pipelines. Tokenizer files equal to the bundled model's are written as relative links to it.
 #
 #   src/training/parity/make_fixtures.sh ENV_DIR WHEELS DIFFUSERS_GIT HUB_GIT [options]
 #   src/training/parity/make_fixtures.sh ENV_DIR - - - [options]    (ENV_DIR already prepared by an earlier run)
@@ -14,7 +16,8 @@
 #           v0.30.3 and v0.35.3 are taken (diffusers 0.30 is the last release that runs on torch 1.13)
 # Python is Debian's python3 with python3-torch 1.13, python3-numpy and python3-pil (PYTHON to use another).
 # Default options: --out src/test/resources/parity (all fixtures). BUILDERS (default "build_fixtures.py
-# build_lcm_fixture.py") are the scripts run, each with the options; e.g. BUILDERS=build_fixtures.py with --only sd15.
+# build_lcm_fixture.py build_inpaint_fixture.py") are the scripts run, each with the options; e.g.
+# BUILDERS=build_fixtures.py with --only sd15. BUILDERS=" " (a blank) only prepares ENV_DIR.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
@@ -61,6 +64,6 @@ export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
 if [ $# -eq 0 ]; then
     set -- --out "$REPO/src/test/resources/parity"
 fi
-for builder in ${BUILDERS:-build_fixtures.py build_lcm_fixture.py}; do
+for builder in ${BUILDERS:-build_fixtures.py build_lcm_fixture.py build_inpaint_fixture.py}; do
     "$PYTHON" "$HERE/$builder" "$@"
 done

@@ -6,10 +6,12 @@ import dev.diffusion.image.EmbeddedParameters;
 import dev.diffusion.image.OutputFormat;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -170,14 +172,151 @@ class A1111ApiEndToEndTest {
 
         JsonNode answer = post("/sdapi/v1/img2img", """
                 {"prompt": "a red square", "init_images": ["data:image/png;base64,%s"], "denoising_strength": 0.5,
-                 "steps": 4, "seed": 9, "resize_mode": 0, "mask": null, "include_init_images": false}"""
+                 "steps": 4, "seed": 9, "resize_mode": 0, "mask": null, "include_init_images": false,
+                 "inpainting_fill": 1, "inpaint_full_res": false, "mask_blur": 4}"""
                 .formatted(start));
 
         png(answer.get("images").get(0).asString());
         assertThat(answer.get("parameters").get("init_images").isNull()).as("not echoed unless asked").isTrue();
         JsonNode info = info(answer);
         assertThat(info.get("denoising_strength").asDouble()).isEqualTo(0.5);
-        assertThat(info.get("infotexts").get(0).asString()).contains("Denoising strength: 0.5");
+        assertThat(info.get("infotexts").get(0).asString()).contains("Denoising strength: 0.5")
+                .as("inpainting fields without a mask are ignored, as A1111 does").doesNotContain("Mask blur");
+    }
+
+    @Test
+    void img2imgWithAMaskRepaintsItsWhiteAndKeepsTheRest() throws Exception {
+        BufferedImage input = gradients();
+
+        JsonNode answer = post("/sdapi/v1/img2img", """
+                {"prompt": "inpainting the middle", "init_images": ["%s"], "mask": "%s", "mask_blur": 0,
+                 "inpainting_fill": 1, "inpaint_full_res": false, "inpaint_full_res_padding": 16,
+                 "inpainting_mask_invert": 0, "denoising_strength": 0.9, "steps": 4, "seed": 31}""".formatted(
+                base64(input), base64(whiteSquareMask())));
+
+        BufferedImage edited = png(answer.get("images").get(0).asString());
+        int changedInside = 0;
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                int difference = largestChannelDifference(input.getRGB(x, y), edited.getRGB(x, y));
+                if (inSquare(x, y)) {
+                    changedInside += difference > 2 ? 1 : 0;
+                } else {
+                    assertThat(difference).as("kept pixel (%d, %d)", x, y).isLessThanOrEqualTo(2);
+                }
+            }
+        }
+        assertThat(changedInside).as("repainted pixels of 1024").isGreaterThan(768);
+        assertThat(answer.get("parameters").get("mask").isNull()).as("not echoed unless asked").isTrue();
+        JsonNode job = jobOf("inpainting the middle");
+        assertThat(job.get("mask_mode").asString()).isEqualTo("luminance");
+        assertThat(job.get("mask_blur").asInt()).isZero();
+        assertThat(job.get("masked_content").asString()).isEqualTo("original");
+        assertThat(job.get("inpaint_area").asString()).isEqualTo("whole");
+        assertThat(job.get("inpaint_padding").asInt()).isEqualTo(16);
+        assertThat(job.get("mask_invert").asBoolean()).isFalse();
+    }
+
+    @Test
+    void img2imgMaskFieldsTakeA1111sDefaultsAndReachTheJob() throws Exception {
+        JsonNode answer = post("/sdapi/v1/img2img", """
+                {"prompt": "inpainting with defaults", "init_images": ["%s"], "mask": "data:image/png;base64,%s",
+                 "mask_blur_x": 3, "mask_blur_y": 3, "inpainting_fill": 2, "inpainting_mask_invert": 1,
+                 "steps": 4, "seed": 32}""".formatted(base64(gradients()), base64(whiteSquareMask())));
+
+        png(answer.get("images").get(0).asString());
+        JsonNode job = jobOf("inpainting with defaults");
+        assertThat(job.get("mask_blur").asInt()).isEqualTo(3);
+        assertThat(job.get("masked_content").asString()).isEqualTo("latent_noise");
+        assertThat(job.get("mask_invert").asBoolean()).isTrue();
+        assertThat(job.get("inpaint_area").asString()).as("A1111's inpaint_full_res default").isEqualTo("masked");
+        assertThat(job.get("inpaint_padding").asInt()).as("A1111's default padding").isZero();
+        assertThat(job.get("strength").asDouble()).as("A1111's denoising_strength default").isEqualTo(0.75);
+
+        JsonNode fill = jobOf(post("/sdapi/v1/img2img", """
+                {"prompt": "inpainting with fill", "init_images": ["%s"], "mask": "%s", "steps": 2}""".formatted(
+                base64(gradients()), base64(whiteSquareMask()))), "inpainting with fill");
+        assertThat(fill.get("masked_content").asString()).as("A1111's inpainting_fill default").isEqualTo("fill");
+        assertThat(fill.get("mask_blur").asInt()).as("A1111's mask_blur default").isEqualTo(4);
+    }
+
+    @Test
+    void maskFieldsThatCannotBeMappedAreProblemsNamingA1111sFields() throws Exception {
+        String picture = base64(gradients());
+        BufferedImage small = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+        HttpResponse<byte[]> response = http.post("/sdapi/v1/img2img", """
+                {"prompt": "x", "init_images": ["%s"], "mask": "%s", "mask_blur_x": 2, "mask_blur_y": 6,
+                 "inpainting_fill": 4, "inpaint_full_res_padding": 300}""".formatted(picture, base64(small)));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(HttpTestClient.json(response).get("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("mask_blur_x", "inpainting_fill");
+        HttpResponse<byte[]> ranges = http.post("/sdapi/v1/img2img", """
+                {"prompt": "x", "init_images": ["%s"], "mask": "%s", "mask_blur": 65,
+                 "inpaint_full_res_padding": 300}""".formatted(picture, base64(whiteSquareMask())));
+        assertThat(HttpTestClient.json(ranges).get("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("mask_blur", "inpaint_full_res_padding");
+        HttpResponse<byte[]> otherSize = http.post("/sdapi/v1/img2img", """
+                {"prompt": "x", "init_images": ["%s"], "mask": "%s"}""".formatted(picture, base64(small)));
+        JsonNode error = HttpTestClient.json(otherSize).get("errors").get(0);
+        assertThat(error.get("field").asString()).isEqualTo("mask");
+        assertThat(error.get("message").asString()).contains("32×32").contains("64×64");
+    }
+
+    /** The request a job of this client with {@code prompt} echoes (its newest). */
+    private JsonNode jobOf(String prompt) throws Exception {
+        for (JsonNode job : HttpTestClient.json(http.get("/jobs?limit=100")).get("jobs")) {
+            if (job.get("request").get("prompt").asString().equals(prompt)) {
+                return job.get("request");
+            }
+        }
+        throw new AssertionError("no job of prompt " + prompt);
+    }
+
+    private JsonNode jobOf(JsonNode answer, String prompt) throws Exception {
+        png(answer.get("images").get(0).asString());
+        return jobOf(prompt);
+    }
+
+    /** Gradients with seeded noise, so that a kept pixel cannot pass by chance. */
+    private static BufferedImage gradients() {
+        Random random = new Random(21);
+        BufferedImage picture = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                picture.setRGB(x, y, 4 * x << 16 | 4 * y << 8 | 64 + random.nextInt(128));
+            }
+        }
+        return picture;
+    }
+
+    /** White (repaint) over x and y 16..47, black (keep) elsewhere. */
+    private static BufferedImage whiteSquareMask() {
+        BufferedImage mask = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                mask.setRGB(x, y, inSquare(x, y) ? 0xffffff : 0);
+            }
+        }
+        return mask;
+    }
+
+    private static boolean inSquare(int x, int y) {
+        return x >= 16 && x < 48 && y >= 16 && y < 48;
+    }
+
+    private static int largestChannelDifference(int a, int b) {
+        int largest = 0;
+        for (int shift = 0; shift <= 16; shift += 8) {
+            largest = Math.max(largest, Math.abs((a >> shift & 0xff) - (b >> shift & 0xff)));
+        }
+        return largest;
+    }
+
+    private static String base64(BufferedImage picture) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(picture, "png", out)).isTrue();
+        return Base64.getEncoder().encodeToString(out.toByteArray());
     }
 
     @Test
@@ -198,7 +337,10 @@ class A1111ApiEndToEndTest {
         HttpResponse<byte[]> noImage = http.post("/sdapi/v1/img2img", """
                 {"prompt": "x", "mask": "abc", "init_images": [null]}""");
         assertThat(HttpTestClient.json(noImage).get("errors").findValuesAsString("field"))
-                .containsExactlyInAnyOrder("init_images", "mask");
+                .containsExactly("init_images");
+        HttpResponse<byte[]> badMask = http.post("/sdapi/v1/img2img", """
+                {"prompt": "x", "mask": "abc", "init_images": ["%s"]}""".formatted(base64(gradients())));
+        assertThat(HttpTestClient.json(badMask).get("errors").findValuesAsString("field")).containsExactly("mask");
         HttpResponse<byte[]> url = http.post("/sdapi/v1/img2img", """
                 {"prompt": "x", "init_images": ["https://example.com/a.png"]}""");
         assertThat(url.statusCode()).as("no URL is fetched").isEqualTo(400);

@@ -32,7 +32,9 @@ import tools.jackson.databind.node.ObjectNode;
  * and served from {@code diffusion.models-dir}, asked through the HTTP API for every case that
  * {@code src/training/parity/build_fixtures.py} rendered with diffusers (every scheduler, sizes, guidance, negative
  * prompts, tokenizer edge cases, img2img, several images per request), and a guidance-distilled SD 1.x (LCM and TCD
- * from {@code build_lcm_fixture.py}, through diffusers' LCM pipelines). Every image must be within
+ * from {@code build_lcm_fixture.py}, through diffusers' LCM pipelines), and inpainting with a mask on the SD 1.x
+ * checkpoint and on a 9-channel inpainting one ({@code build_inpaint_fixture.py}, through diffusers'
+ * {@code StableDiffusionInpaintPipeline} and its {@code apply_overlay}). Every image must be within
  * {@value #TOLERANCE} levels of diffusers' in every channel of every pixel. All cases are queued at once, so the
  * service batches them as it would any traffic (the queue holds them all; batched calls stay on one libtorch thread,
  * which keeps the test's time bounded when other processes take the cores).
@@ -45,10 +47,11 @@ class DiffusersParityTest {
 
     static final String FIXTURES = "src/test/resources/parity";
     private static final int TOLERANCE = 2;
-    private static final List<String> MODELS = List.of("tiny-sd15", "tiny-sd2", "tiny-sdxl",
-            "tiny-sd15-lcm");
+    /** The folders of references/: each cases.json names its model, or each case its own. */
+    private static final List<String> REFERENCES = List.of("tiny-sd15", "tiny-sd2", "tiny-sdxl",
+            "tiny-sd15-lcm", "inpainting");
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** The largest difference per model and scheduler, for the summary. */
+    /** The largest difference per model, inpainting or not, and scheduler, for the summary. */
     private static final Map<String, Integer> LARGEST = new ConcurrentHashMap<>();
 
     @LocalServerPort
@@ -58,28 +61,31 @@ class DiffusersParityTest {
     List<DynamicContainer> everyCaseMatchesDiffusers() throws Exception {
         HttpTestClient http = new HttpTestClient(port);
         http.awaitCostsMeasured();  // cases larger than a model's own size are taken once it is measured
-        List<DynamicContainer> models = new ArrayList<>();
-        for (String model : MODELS) {
-            Path references = Path.of(FIXTURES, "references", model);
-            JsonNode cases = JSON.readTree(references.resolve("cases.json").toFile()).get("cases");
+        List<DynamicContainer> containers = new ArrayList<>();
+        for (String folder : REFERENCES) {
+            Path references = Path.of(FIXTURES, "references", folder);
+            JsonNode fixture = JSON.readTree(references.resolve("cases.json").toFile());
             List<DynamicTest> tests = new ArrayList<>();
-            for (JsonNode parityCase : cases) {
+            for (JsonNode parityCase : fixture.get("cases")) {
+                String model = (parityCase.hasNonNull("model") ? parityCase : fixture).get("model").asString();
                 String id = submit(http, model, references, parityCase);
                 tests.add(dynamicTest(parityCase.get("name").asString(),
                         () -> check(http, model, references, parityCase, id)));
             }
-            models.add(dynamicContainer(model, tests));
+            containers.add(dynamicContainer(folder, tests));
         }
-        return models;
+        return containers;
     }
 
     private static String submit(HttpTestClient http, String model, Path references, JsonNode parityCase)
             throws Exception {
         ObjectNode request = ((ObjectNode) parityCase.get("request")).deepCopy();
         request.put("model", model);
-        if (parityCase.hasNonNull("init_image")) {
-            byte[] png = Files.readAllBytes(references.resolve(parityCase.get("init_image").asString()));
-            request.put("init_image", Base64.getEncoder().encodeToString(png));
+        for (String image : List.of("init_image", "mask")) {
+            if (parityCase.hasNonNull(image)) {
+                byte[] png = Files.readAllBytes(references.resolve(parityCase.get(image).asString()));
+                request.put(image, Base64.getEncoder().encodeToString(png));
+            }
         }
         var response = http.post("/generate", HttpTestClient.toJson(request));
         assertThat(response.statusCode()).as("%s: %s", parityCase.get("name"), new String(response.body()))
@@ -101,7 +107,8 @@ class DiffusersParityTest {
             largest = Math.max(largest, largestDifference(reference, served));
         }
         String scheduler = job.get("request").get("scheduler").asString();
-        LARGEST.merge(model + " " + scheduler, largest, Math::max);
+        String kind = parityCase.hasNonNull("mask") ? " inpainting " : " ";
+        LARGEST.merge(model + kind + scheduler, largest, Math::max);
         assertThat(largest).as("largest difference from diffusers (levels) of %s", parityCase.get("name"))
                 .isLessThanOrEqualTo(TOLERANCE);
     }

@@ -2,6 +2,9 @@ package dev.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
@@ -18,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -48,6 +52,8 @@ class HostileTrafficTest {
     /** A field left out of a generated request (null is a value: JSON null). */
     private static final Object ABSENT = new Object();
     private static final String VALID = "{\"prompt\": \"a red circle\", \"steps\": 3, \"seed\": 1, \"width\": 64}";
+    /** The test model's size, opaque but for a transparent square: an image OpenAI's edits take without a mask. */
+    private static final byte[] PNG_WITH_HOLE = pngWithHole();
 
     private static ConfigurableApplicationContext service;
     private static HttpTestClient http;
@@ -237,7 +243,7 @@ class HostileTrafficTest {
     @Provide
     Arbitrary<String> endpoints() {
         return Arbitraries.of("/generate", "/generate", "/v1/images/generations", "/v1/images/generations",
-                "/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options", "/generate?wait=maybe", "/generate?wait=%ff", "/generate?%ff=1", "/generate?wait=true&wait=false");
+                "/v1/images/edits", "/sdapi/v1/txt2img", "/sdapi/v1/img2img", "/sdapi/v1/options", "/generate?wait=maybe", "/generate?wait=%ff", "/generate?%ff=1", "/generate?wait=true&wait=false");
     }
 
     @Provide
@@ -260,6 +266,48 @@ class HostileTrafficTest {
                 wrongShapes(),
                 Arbitraries.integers().between(MAX_BODY_BYTES - 10, MAX_BODY_BYTES + 5000)
                         .map(size -> ("{\"prompt\": \"" + "x".repeat(size) + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Property(tries = 100)
+    void noUploadBreaksTheEditsEndpoint(@ForAll("forms") byte[] form) throws Exception {
+        HttpResponse<byte[]> response = http.post("/v1/images/edits", form, "multipart/form-data; boundary=x");
+
+        String sent = new String(form, 0, Math.min(form.length, 300), StandardCharsets.ISO_8859_1);
+        assertThat(response.statusCode()).as("%s gave %s", sent, new String(response.body(), StandardCharsets.UTF_8))
+                .isIn(200, 400, 413, 503);
+        assertAnswered(response, true);
+        assertStillReady();
+    }
+
+    /**
+     * Multipart forms (boundary x) of OpenAI's edits fields, and others, holding random bytes, a PNG with a
+     * transparent hole, or text; sometimes cut off anywhere, sometimes with no closing boundary.
+     */
+    @Provide
+    Arbitrary<byte[]> forms() {
+        Arbitrary<String> names = Arbitraries.of("image", "image[]", "mask", "prompt", "n", "size", "response_format",
+                "", "x\"y", "prompt\r\nX-Injected: 1");
+        Arbitrary<byte[]> contents = Arbitraries.oneOf(Arbitraries.bytes().array(byte[].class).ofMaxSize(200),
+                Arbitraries.just(PNG_WITH_HOLE), Arbitraries.of("a red circle", "2", "64x64", "b64_json", "-1", "",
+                        "9".repeat(40), "--x", "\r\n--x--\r\n").map(text -> text.getBytes(StandardCharsets.UTF_8)));
+        Arbitrary<byte[]> parts = Combinators.combine(names, contents, Arbitraries.of(true, false))
+                .as((name, content, file) -> concat(("--x\r\nContent-Disposition: form-data; name=\"" + name + "\""
+                        + (file ? "; filename=\"in.png\"\r\nContent-Type: image/png" : "") + "\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8), content, "\r\n".getBytes(StandardCharsets.UTF_8)));
+        return Combinators.combine(parts.list().ofMaxSize(6), Arbitraries.integers().between(0, 2),
+                Arbitraries.doubles().between(0, 1)).as((list, ending, cut) -> {
+                    byte[] form = concat(concat(list.toArray(byte[][]::new)),
+                            ending == 0 ? new byte[0] : "--x--\r\n".getBytes(StandardCharsets.UTF_8));
+                    return ending == 2 ? Arrays.copyOf(form, (int) (form.length * cut)) : form;
+                });
+    }
+
+    private static byte[] concat(byte[]... pieces) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] piece : pieces) {
+            out.writeBytes(piece);
+        }
+        return out.toByteArray();
     }
 
     /** A valid body with one character deleted, inserted, replaced or cut off. */
@@ -419,6 +467,22 @@ class HostileTrafficTest {
         if (status == 503) {
             assertThat(response.headers().firstValue("Retry-After")).isPresent();
         }
+    }
+
+    private static byte[] pngWithHole() {
+        BufferedImage picture = new BufferedImage(64, 64, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                picture.setRGB(x, y, x >= 16 && x < 48 && y >= 16 && y < 48 ? 0 : 0xff2040c0);
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(picture, "png", png);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return png.toByteArray();
     }
 
     private static void assertStillReady() throws Exception {

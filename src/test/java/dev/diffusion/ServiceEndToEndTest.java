@@ -138,6 +138,8 @@ class ServiceEndToEndTest {
                     + receiver.url("/") + "\"}").get("id").asString();
             awaitFinished(id);
 
+            // the first try is already of the ending's type: wait for the second, which comes after a back-off
+            await().atMost(Duration.ofMinutes(1)).until(() -> receiver.requests().size() >= 2);
             List<JsonNode> bodies = awaitDeliveries(receiver, "job.succeeded");
             assertThat(bodies).as("the ending only, tried twice").hasSize(2);
             assertThat(receiver.requests()).extracting(request -> request.header("webhook-id")).as("the same message")

@@ -20,6 +20,7 @@ import dev.diffusion.webhooks.WebhookEvent;
 import dev.diffusion.webhooks.WebhookTargetException;
 import dev.diffusion.webhooks.Webhooks;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -36,11 +37,17 @@ import org.springframework.stereotype.Component;
 public class RequestResolver {
 
     static final double MAX_GUIDANCE = 30;
+    /** AUTOMATIC1111's defaults for the mask's blur and the padding around it; the bounds of its sliders. */
+    static final int DEFAULT_MASK_BLUR = 4;
+    static final int MAX_MASK_BLUR = 64;
+    static final int DEFAULT_INPAINT_PADDING = 32;
+    static final int MAX_INPAINT_PADDING = 256;
     /** Random seeds stay below 2^53 so that JavaScript clients read them exactly. */
     private static final long RANDOM_SEED_BOUND = 1L << 53;
 
     private final ModelCatalog catalog;
     private final ModelCostBook costs;
+    private final Clock clock;
     private final LimitsProperties limits;
     private final SecureRandom random = new SecureRandom();
     /** Init images being decoded at once, by their pixels' memory. */
@@ -48,8 +55,10 @@ public class RequestResolver {
 
     private final Webhooks webhooks;
 
-    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks) {
+    public RequestResolver(ModelCatalog catalog, ModelCostBook costs, LimitsProperties limits, Webhooks webhooks,
+            Clock clock) {
         this.catalog = catalog;
+        this.clock = clock;
         this.webhooks = webhooks;
         this.costs = costs;
         this.limits = limits;
@@ -100,8 +109,10 @@ public class RequestResolver {
             errors.add(new FieldError("eta", "applies only to the schedulers "
                     + String.join(", ", SchedulerCatalog.takingEta())));
         }
-        double strength = orDefault(r.strength(), 0.8);
+        // diffusers' inpainting starts from pure noise unless told otherwise; its img2img from 0.8 of the schedule
+        double strength = orDefault(r.strength(), r.mask() != null || r.outpaint() != null ? 1.0 : 0.8);
         checkRange(errors, "strength", strength, 0, 1);
+        GenerationSpec.Inpainting inpainting = inpainting(errors, r, model, width, height);
         GenerationSpec.Output output = output(errors, r.outputFormat(), r.outputCompression());
         GenerationSpec.Webhook webhook = webhook(errors, r.webhook(), r.webhookEvents());
         if (errors.isEmpty()) {
@@ -114,8 +125,11 @@ public class RequestResolver {
             } else if ((int) (steps * strength) < 1) {
                 errors.add(new FieldError("strength", "steps × strength must be at least 1 for img2img"));
             } else if (errors.isEmpty()) {
-                byte[] file = checkedInitImage(errors, r.initImage());
-                initImage = file == null ? null : new GenerationSpec.InitImage(file, strength);
+                byte[] file = checkedImage(errors, "init_image", r.initImage());
+                if (file != null && inpainting != null && r.mask() != null) {
+                    inpainting = withMask(errors, inpainting, file, r.mask());
+                }
+                initImage = file == null ? null : new GenerationSpec.InitImage(file, strength, inpainting);
             }
         } else if (r.strength() != null) {
             errors.add(new FieldError("strength", "applies only with init_image"));
@@ -172,23 +186,148 @@ public class RequestResolver {
         return new GenerationSpec.Webhook(url, wanted.stream().sorted().map(WebhookEvent::id).toList());
     }
 
-    /** The init image file the client sent, once it is known to decode; null (and a field error) otherwise. */
-    private byte[] checkedInitImage(List<FieldError> errors, String encoded) {
+    /**
+     * The inpainting settings, every default resolved, without the mask file (added once the init image is known to
+     * decode); null when the request asks for no inpainting, or (with field errors) when the settings are wrong or
+     * given without what they apply to.
+     */
+    private static GenerationSpec.Inpainting inpainting(List<FieldError> errors, GenerateRequest r, ModelInfo model,
+            int width, int height) {
+        int errorsBefore = errors.size();
+        boolean masked = r.mask() != null;
+        boolean outpainting = r.outpaint() != null;
+        if (r.initImage() == null) {
+            onlyWith(errors, "init_image", "mask", r.mask(), "mask_mode", r.maskMode(), "mask_invert",
+                    r.maskInvert(), "mask_blur", r.maskBlur(), "masked_content", r.maskedContent(), "inpaint_area",
+                    r.inpaintArea(), "inpaint_padding", r.inpaintPadding(), "outpaint", r.outpaint());
+            return null;
+        }
+        if (!masked) {
+            onlyWith(errors, "mask", "mask_mode", r.maskMode(), "mask_invert", r.maskInvert());
+        }
+        if (!masked && !outpainting) {
+            onlyWith(errors, "mask or outpaint", "mask_blur", r.maskBlur(), "masked_content", r.maskedContent(),
+                    "inpaint_area", r.inpaintArea(), "inpaint_padding", r.inpaintPadding());
+            return null;
+        }
+        GenerationSpec.MaskMode mode = choice(errors, "mask_mode", GenerationSpec.MaskMode.class, r.maskMode(),
+                GenerationSpec.MaskMode.LUMINANCE);
+        int blur = orDefault(r.maskBlur(), DEFAULT_MASK_BLUR);
+        checkRange(errors, "mask_blur", blur, 0, MAX_MASK_BLUR);
+        GenerationSpec.MaskedContent content = choice(errors, "masked_content", GenerationSpec.MaskedContent.class,
+                r.maskedContent(), GenerationSpec.MaskedContent.ORIGINAL);
+        GenerationSpec.InpaintArea area = choice(errors, "inpaint_area", GenerationSpec.InpaintArea.class,
+                r.inpaintArea(), GenerationSpec.InpaintArea.WHOLE);
+        int padding = orDefault(r.inpaintPadding(), DEFAULT_INPAINT_PADDING);
+        checkRange(errors, "inpaint_padding", padding, 0, MAX_INPAINT_PADDING);
+        GenerationSpec.Outpaint outpaint = outpainting ? outpaint(errors, r.outpaint(), model, width, height) : null;
+        if (errors.size() != errorsBefore) {
+            return null;
+        }
+        return new GenerationSpec.Inpainting(null, mode, Boolean.TRUE.equals(r.maskInvert()), blur, content, area,
+                padding, outpaint);
+    }
+
+    /**
+     * The canvas extension, checked: each side a multiple of the model's size step, at least one above zero, and room
+     * left for the init image inside the {@code width × height} canvas.
+     */
+    private static GenerationSpec.Outpaint outpaint(List<FieldError> errors, GenerateRequest.Outpaint o,
+            ModelInfo model, int width, int height) {
+        int errorsBefore = errors.size();
+        int left = extension(errors, "outpaint.left", o.left(), model.sizeMultiple());
+        int right = extension(errors, "outpaint.right", o.right(), model.sizeMultiple());
+        int up = extension(errors, "outpaint.up", o.up(), model.sizeMultiple());
+        int down = extension(errors, "outpaint.down", o.down(), model.sizeMultiple());
+        GenerationSpec.OutpaintFill fill = choice(errors, "outpaint.fill", GenerationSpec.OutpaintFill.class,
+                o.fill(), GenerationSpec.OutpaintFill.EDGE);
+        if (errors.size() != errorsBefore) {
+            return null;
+        }
+        if (left + right + up + down == 0) {
+            errors.add(new FieldError("outpaint", "must extend at least one side (left, right, up or down)"));
+        } else if (width - left - right <= 0 || height - up - down <= 0) {
+            errors.add(new FieldError("outpaint", "leaves no room for the image: width − left − right and height − up"
+                    + " − down must be positive (the canvas is width × height, " + width + "×" + height + ")"));
+        } else {
+            return new GenerationSpec.Outpaint(left, right, up, down, fill);
+        }
+        return null;
+    }
+
+    private static int extension(List<FieldError> errors, String field, Integer value, int multiple) {
+        int pixels = orDefault(value, 0);
+        if (pixels < 0 || pixels % multiple != 0) {
+            errors.add(new FieldError(field, "must be 0 or a positive multiple of " + multiple));
+        }
+        return pixels;
+    }
+
+    /**
+     * The settings with the mask file, once it is known to decode, to have the init image's pixel size and, to be read
+     * by its alpha, an alpha channel; null (and a field error) otherwise.
+     */
+    private GenerationSpec.Inpainting withMask(List<FieldError> errors, GenerationSpec.Inpainting settings,
+            byte[] initImage, String encodedMask) {
+        byte[] mask = checkedImage(errors, "mask", encodedMask);
+        if (mask == null) {
+            return null;
+        }
+        ImageDecoder.Header init = ImageDecoder.header(initImage);
+        ImageDecoder.Header header = ImageDecoder.header(mask);
+        if (header.width() != init.width() || header.height() != init.height()) {
+            errors.add(new FieldError("mask", "is " + header.size() + " but init_image is " + init.size()
+                    + ": the mask must have the init image's pixel size"));
+            return null;
+        }
+        if (settings.maskMode() == GenerationSpec.MaskMode.ALPHA && !header.alpha()) {
+            errors.add(new FieldError("mask", "has no alpha channel, so mask_mode alpha (transparent = repaint) cannot"
+                    + " read it: send a PNG with transparency, or use mask_mode luminance"));
+            return null;
+        }
+        return new GenerationSpec.Inpainting(mask, settings.maskMode(), settings.maskInvert(), settings.maskBlur(),
+                settings.maskedContent(), settings.area(), settings.padding(), settings.outpaint());
+    }
+
+    /** One field error per given setting: it {@code appliesWith} something the request lacks. */
+    private static void onlyWith(List<FieldError> errors, String appliesWith, Object... namesAndValues) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (namesAndValues[i + 1] != null) {
+                errors.add(new FieldError((String) namesAndValues[i], "applies only with " + appliesWith));
+            }
+        }
+    }
+
+    /** The choice the client named, or {@code fallback} if none; null (and a field error) if it is not one. */
+    private static <E extends Enum<E>> E choice(List<FieldError> errors, String field, Class<E> type, String id,
+            E fallback) {
+        if (id == null) {
+            return fallback;
+        }
+        try {
+            return GenerationSpec.choice(type, id);
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError(field, e.getMessage()));
+            return null;
+        }
+    }
+
+    /** An image file the client sent, once it is known to decode; null (and a field error) otherwise. */
+    private byte[] checkedImage(List<FieldError> errors, String field, String encoded) {
         String base64 = encoded.startsWith("data:") && encoded.contains(",")
                 ? encoded.substring(encoded.indexOf(',') + 1) : encoded;
         try {
             byte[] file = Base64.getMimeDecoder().decode(base64);
             if (file.length > limits.maxInitImageSize().toBytes()) {
-                errors.add(new FieldError("init_image", "must be at most " + limits.maxInitImageSize().toBytes()
-                        + " bytes"));
+                errors.add(new FieldError(field, "must be at most " + limits.maxInitImageSize().toBytes() + " bytes"));
                 return null;
             }
             decodeWithinBudget(file);
             return file;
         } catch (IllegalArgumentException e) {
-            errors.add(new FieldError("init_image", "is not valid base64"));
+            errors.add(new FieldError(field, "is not valid base64"));
         } catch (ImageDecoder.InvalidImageException e) {
-            errors.add(new FieldError("init_image", e.getMessage()));
+            errors.add(new FieldError(field, e.getMessage()));
         }
         return null;
     }
@@ -217,7 +356,8 @@ public class RequestResolver {
 
     /**
      * Refuses a job that a worker could not run within its budget, by the model's measured costs. Before any worker
-     * has measured the model, only sizes up to its own are taken (503 for larger ones until then).
+     * has measured the model, only sizes up to its own are taken (503 for larger ones until then); a job that fits but
+     * would overrun at the pace the worker runs now is answered 503 too.
      */
     private void admit(List<FieldError> errors, ModelInfo model, Admission.Load load) {
         Optional<MeasuredCosts> measured = costs.find(model.name());
@@ -229,8 +369,15 @@ public class RequestResolver {
             }
             return;
         }
-        Admission.refusal(model, measured.get(), load).ifPresent(reason -> errors.add(new FieldError(
-                load.width() >= load.height() ? "width" : "height", reason)));
+        Optional<String> refusal = Admission.refusal(model, measured.get(), load);
+        refusal.ifPresent(reason -> errors.add(new FieldError(load.width() >= load.height() ? "width" : "height",
+                reason)));
+        if (refusal.isEmpty()) {
+            // it fits the worker, but not at the pace the worker runs now: the client may try again later
+            Admission.deferral(model, measured.get(), load, clock.instant()).ifPresent(reason -> {
+                throw new ServiceBusyException(reason);
+            });
+        }
     }
 
     ByteBudget decodingBudget() {

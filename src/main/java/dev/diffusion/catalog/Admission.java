@@ -1,6 +1,7 @@
 package dev.diffusion.catalog;
 
 import dev.diffusion.model.ModelCosts;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -61,6 +62,23 @@ public final class Admission {
                         + "and %d steps", model.name(), side, side, maxPixels(model, measured, load), images,
                         load.steps());
         return Optional.of(String.format(Locale.ROOT, "%d×%d %s; %s", load.width(), load.height(), over, allowed));
+    }
+
+    /**
+     * Why a job that fits the worker is not taken now: the worker's calls lately take {@code slowdown} times what was
+     * measured (other load on the machine), and at that pace the job's estimate is over the longest job allowed, so it
+     * could run out its timeout. Empty if it can be taken (always when the worker runs at its measured speed).
+     */
+    public static Optional<String> deferral(ModelInfo model, MeasuredCosts measured, Load load, Instant now) {
+        double slowdown = measured.slowdownAt(now);
+        double seconds = estimate(model, measured.costs(), load).seconds() * slowdown;
+        if (slowdown <= 1 || seconds <= measured.maxJobSeconds()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "%d×%d takes an estimated %.0f s on the worker now, which runs "
+                + "%.1f× slower than measured (other load on its machine), over diffusion.limits.max-job-time of "
+                + "%.0f s; try again later or ask for a smaller size", load.width(), load.height(), seconds,
+                slowdown, measured.maxJobSeconds()));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.diffusion.catalog;
 import com.sun.management.OperatingSystemMXBean;
 import jakarta.validation.constraints.NotNull;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -15,10 +16,13 @@ import org.springframework.validation.annotation.Validated;
  * @param maxNativeMemory native memory one worker may spend on one network call beyond what it holds anyway; unset:
  *                        half of the machine's memory left beside the Java heap, shared by the workers
  * @param maxJobTime      the longest a job's estimated time may be on the worker
+ * @param costCacheDir    where workers keep what they measured, reused at the next start on the same machine with
+ *                        the same model files and settings; unset: every start measures
  */
 @Validated
 @ConfigurationProperties("diffusion.limits")
-public record CostLimitsProperties(DataSize maxNativeMemory, @NotNull @DefaultValue("2m") Duration maxJobTime) {
+public record CostLimitsProperties(DataSize maxNativeMemory, @NotNull @DefaultValue("2m") Duration maxJobTime,
+        Path costCacheDir) {
 
     /** The memory budget of one of {@code workers} workers of this process, in bytes. */
     public long budgetBytes(int workers) {

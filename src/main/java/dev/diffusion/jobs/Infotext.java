@@ -38,10 +38,33 @@ public final class Infotext {
         if (spec.imageToImage()) {
             text.append(", Denoising strength: ").append(number(spec.initImage().strength()));
         }
+        if (spec.inpainting()) {
+            inpainting(text, spec.initImage().inpainting());
+        }
         if (spec.eta() > 0) {
             text.append(", Eta: ").append(number(spec.eta()));
         }
         return text.toString();
+    }
+
+    /** The keys A1111's img2img adds for a mask, in its order, each where A1111 writes it (not for its defaults). */
+    private static void inpainting(StringBuilder text, GenerationSpec.Inpainting inpainting) {
+        if (inpainting.maskInvert()) {
+            text.append(", Mask mode: Inpaint not masked");
+        }
+        if (inpainting.maskBlur() > 0) {
+            text.append(", Mask blur: ").append(inpainting.maskBlur());
+        }
+        if (inpainting.area() == GenerationSpec.InpaintArea.MASKED) {
+            text.append(", Inpaint area: Only masked, Masked area padding: ").append(inpainting.padding());
+        }
+        switch (inpainting.maskedContent()) {
+            case FILL -> text.append(", Masked content: fill");
+            case LATENT_NOISE -> text.append(", Masked content: latent noise");
+            case LATENT_NOTHING -> text.append(", Masked content: latent nothing");
+            case ORIGINAL -> {
+            }
+        }
     }
 
     private static String oneLine(String text) {

@@ -74,11 +74,12 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
 
     private static ModelIndex readIndex(JsonNode json) {
         long padTokenId = json.path("pad_token_id").asLong(49407);
+        int latentChannels = json.path("latent_channels").asInt(4);
         return new ModelIndex(
                 json.path("format").asString(null),
                 required(json, "sample_size").asInt(),
                 required(json, "vae_scale_factor").asInt(),
-                json.path("latent_channels").asInt(4),
+                latentChannels,
                 required(json, "scaling_factor").asDouble(),
                 json.path("max_text_length").asInt(77),
                 padTokenId,
@@ -90,7 +91,8 @@ public record ModelFolder(String name, Path dir, ModelIndex index, Map<String, O
                 json.path("force_zeros_for_empty_prompt").asBoolean(false),
                 strings(json, "unet_extra_inputs").stream().map(UnetExtraInput::fromKey).toList(),
                 strings(json, "time_ids").stream().map(TimeIdPart::fromKey).toList(),
-                json.path("time_cond_proj_dim").asInt(0));
+                json.path("time_cond_proj_dim").asInt(0),
+                json.path("unet_in_channels").asInt(latentChannels));
     }
 
     /** An optional list of strings; absent means empty. */

@@ -14,6 +14,9 @@ import java.util.List;
  * @param unetExtraInputs           what the UNet takes after (sample, timestep, context), in order
  * @param timeIds                   the parts of the {@code time_ids} input, in order
  * @param timeCondProjDim           the width of the {@code timestep_cond} input (diffusers' UNet config key)
+ * @param unetInChannels            the UNet's input channels: {@code latentChannels}, or for an inpainting UNet
+ *                                  (diffusers' StableDiffusionInpaintPipeline) {@code 2 × latentChannels + 1}, the
+ *                                  latents, the mask and the masked image's latents
  */
 public record ModelIndex(
         String format,
@@ -31,7 +34,8 @@ public record ModelIndex(
         boolean forceZerosForEmptyPrompt,
         List<UnetExtraInput> unetExtraInputs,
         List<TimeIdPart> timeIds,
-        int timeCondProjDim) {
+        int timeCondProjDim,
+        int unetInChannels) {
 
     public ModelIndex {
         if (!"torchscript".equals(format)) {
@@ -59,6 +63,19 @@ public record ModelIndex(
         if (unetExtraInputs.contains(UnetExtraInput.TIMESTEP_COND)) {
             requirePositive("time_cond_proj_dim", timeCondProjDim);
         }
+        if (unetInChannels != latentChannels && unetInChannels != 2 * latentChannels + 1) {
+            throw new IllegalArgumentException("model_index.json unet_in_channels must be latent_channels ("
+                    + latentChannels + ") or, for an inpainting UNet, " + (2 * latentChannels + 1) + ", not "
+                    + unetInChannels);
+        }
+    }
+
+    /**
+     * Whether the UNet is an inpainting UNet, which takes the mask and the masked image's latents beside the latents
+     * (runwayml/stable-diffusion-inpainting and its kind).
+     */
+    public boolean inpaintingUnet() {
+        return unetInChannels != latentChannels;
     }
 
     /**

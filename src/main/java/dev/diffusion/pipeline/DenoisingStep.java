@@ -65,9 +65,17 @@ final class DenoisingStep {
             return failures;
         }
         int rowLength = Math.toIntExact(latentShape[0] * latentShape[1] * latentShape[2]);
+        // an inpainting UNet takes more channels than it gives: the mask and the masked image's latents
+        int inputLength = modelInputs.get(0).length;
+        for (double[] input : modelInputs) {
+            if (input.length != inputLength) {
+                throw new IllegalArgumentException("images of one UNet call must give it inputs of one size");
+            }
+        }
+        int planeSize = Math.toIntExact(latentShape[1] * latentShape[2]);
         int rows = called.stream().mapToInt(ImageSampling::rows).sum();
         Conditioning layout = called.get(0).conditioning();
-        float[] samples = new float[rows * rowLength];
+        float[] samples = new float[rows * inputLength];
         float[] timesteps = new float[rows];
         // a group's text rows change only when a job joins or leaves: otherwise the buffers still hold them
         boolean sameRows = sameImages(called, rowsHeld);
@@ -85,7 +93,7 @@ final class DenoisingStep {
         float[] output;
         // every array of this step lives in a sub-manager closed here, so native memory stays flat across steps
         try (NDManager step = predictors.manager().newSubManager()) {
-            Shape sampleShape = new Shape(rows, latentShape[0], latentShape[1], latentShape[2]);
+            Shape sampleShape = new Shape(rows, inputLength / planeSize, latentShape[1], latentShape[2]);
             NDList inputs = new NDList(
                     buffers.floats(step, 0, samples, sampleShape),
                     buffers.floats(step, 1, timesteps, new Shape(rows)));

@@ -91,35 +91,155 @@ public final class DiffusionPipeline implements AutoCloseable {
         long[] shape = latentShape(request.width(), request.height());
         int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
         Conditioning conditioning = conditioning(request);
-        EncodedImage encodedInit = request.imageToImage() ? encodeImage(request) : null;
+        // an inpainting UNet always takes a mask: without one the whole picture is repainted, as AUTOMATIC1111 does
+        MaskInputs mask = request.inpainting() || index.inpaintingUnet() ? maskInputs(request, shape) : null;
+        boolean blending = mask != null && !index.inpaintingUnet();
+        EncodedImage encodedInit = request.imageToImage() ? encodeImage(rgbToChw(request.initImage()),
+                request.width(), request.height()) : null;
         List<ImageSampling> images = new ArrayList<>(request.numImages());
+        double[] firstKnown = null;
+        double[] firstMaskedImage = null;
         for (int i = 0; i < request.numImages(); i++) {
             long seed = request.seed() + i;
             TorchRandom random = new TorchRandom(seed);
             Scheduler scheduler = Schedulers.create(request.scheduler(), schedulerConfig, request.eta());
             scheduler.setTimesteps(request.steps());
             double[] timesteps = scheduler.timesteps();
+            if (encodedInit != null) {
+                timesteps = startPartWay(scheduler, timesteps, request);
+            }
             double[] start;
-            if (encodedInit == null) {
+            LatentInpainting inpainting = null;
+            if (mask != null) {
+                // diffusers' StableDiffusionInpaintPipeline, drawing from the first image's generator in its order:
+                // the init image's latent sample (which an inpainting UNet needs only to start part-way), the noise,
+                // then the masked image's latent sample (drawn, though an ordinary UNet does not use it). Given one
+                // generator per image, it samples both pictures once, with the first image's, for every image; the
+                // other images draw only their noise.
+                boolean fromNoise = request.strength() >= 1;
+                double[] known = firstKnown;
+                if (i == 0 && encodedInit != null && (blending || !fromNoise)) {
+                    known = encodedInit.sample(random, index.scalingFactor());
+                }
+                double[] noise = random.nextGaussian(latentLength);
+                double[] maskedImage = firstMaskedImage;
+                if (i == 0) {
+                    maskedImage = blending ? mask.skipMaskedImageSample(random, encodedInit, latentLength)
+                            : mask.maskedImage().sample(random, index.scalingFactor());
+                    firstKnown = known;
+                    firstMaskedImage = maskedImage;
+                }
+                start = fromNoise ? scaled(noise.clone(), scheduler.initNoiseSigma())
+                        : scheduler.addNoise(maskedStart(known, mask.latent(), request.maskedStart(), random),
+                                noise, timesteps[0]);
+                inpainting = blending ? LatentInpainting.blending(mask.latent(), known, noise)
+                        : LatentInpainting.conditioning(mask.latent(), maskedImage);
+            } else if (encodedInit == null) {
                 start = scaled(random.nextGaussian(latentLength), scheduler.initNoiseSigma());
             } else {
-                // diffusers' img2img: skip the first (1 - strength) of the schedule and noise the image to that level
-                int skip = (request.steps() - Math.min((int) (request.steps() * request.strength()), request.steps()))
-                        * scheduler.order();
-                timesteps = Arrays.copyOfRange(timesteps, skip, timesteps.length);
-                if (timesteps.length == 0) {
-                    throw new IllegalArgumentException("strength " + request.strength() + " with " + request.steps()
-                            + " steps leaves no step to run; raise strength or steps");
-                }
-                scheduler.setBeginIndex(skip);
                 // the image's generator draws the latent sample first, then the noise, as diffusers' img2img
                 double[] initLatents = encodedInit.sample(random, index.scalingFactor());
                 start = scheduler.addNoise(initLatents, random.nextGaussian(latentLength), timesteps[0]);
             }
             images.add(new ImageSampling(i, seed, scheduler, random::nextGaussian, timesteps, shape, start,
-                    conditioning, request.guidanceScale(), request.guidanceRescale()));
+                    conditioning, request.guidanceScale(), request.guidanceRescale(), inpainting));
         }
         return images;
+    }
+
+    /**
+     * diffusers' img2img and inpainting: skip the first (1 - strength) of the schedule, the scheduler told where it
+     * begins.
+     */
+    private static double[] startPartWay(Scheduler scheduler, double[] timesteps, GenerationRequest request) {
+        int skip = (request.steps() - Math.min((int) (request.steps() * request.strength()), request.steps()))
+                * scheduler.order();
+        double[] remaining = Arrays.copyOfRange(timesteps, skip, timesteps.length);
+        if (remaining.length == 0) {
+            throw new IllegalArgumentException("strength " + request.strength() + " with " + request.steps()
+                    + " steps leaves no step to run; raise strength or steps");
+        }
+        scheduler.setBeginIndex(skip);
+        return remaining;
+    }
+
+    /**
+     * The latents to noise to the first timestep: the init image's, inside the mask replaced by unit noise (drawn
+     * after diffusers' draws) or zero, as AUTOMATIC1111's "latent noise" and "latent nothing" do.
+     */
+    private static double[] maskedStart(double[] known, float[] latentMask, MaskedStart start, TorchRandom random) {
+        if (start == MaskedStart.IMAGE) {
+            return known;
+        }
+        double[] noise = start == MaskedStart.NOISE ? random.nextGaussian(known.length) : null;
+        double[] latents = known.clone();
+        int plane = latentMask.length;
+        for (int j = 0; j < latents.length; j++) {
+            double m = latentMask[j % plane];
+            latents[j] = (1 - m) * known[j] + m * (noise == null ? 0 : noise[j]);
+        }
+        return latents;
+    }
+
+    /**
+     * A request's mask at latent size and, for an inpainting UNet, the masked image's latent distribution, as
+     * diffusers' {@code prepare_mask_latents} makes them.
+     */
+    private MaskInputs maskInputs(GenerationRequest request, long[] shape) {
+        int width = request.width();
+        int height = request.height();
+        int planeSize = width * height;
+        byte[] pixelMask = request.mask();
+        if (pixelMask == null) {
+            pixelMask = new byte[planeSize];
+            Arrays.fill(pixelMask, (byte) 255);
+        }
+        // VaeImageProcessor binarises at 0.5 (128 of 255 and above repaint), then interpolate(nearest) to latent size
+        int latentHeight = (int) shape[1];
+        int latentWidth = (int) shape[2];
+        int factor = index.vaeScaleFactor();
+        float[] latent = new float[latentHeight * latentWidth];
+        for (int y = 0; y < latentHeight; y++) {
+            for (int x = 0; x < latentWidth; x++) {
+                latent[y * latentWidth + x] = repaints(pixelMask[y * factor * width + x * factor]) ? 1f : 0f;
+            }
+        }
+        EncodedImage maskedImage = null;
+        if (index.inpaintingUnet()) {
+            // init_image * (mask < 0.5): kept pixels as they are, repainted ones 0 (grey); no init image: all grey
+            float[] chw = request.imageToImage() ? rgbToChw(request.initImage()) : new float[3 * planeSize];
+            for (int p = 0; p < planeSize; p++) {
+                if (repaints(pixelMask[p])) {
+                    chw[p] = 0;
+                    chw[planeSize + p] = 0;
+                    chw[2 * planeSize + p] = 0;
+                }
+            }
+            maskedImage = encodeImage(chw, width, height);
+        }
+        return new MaskInputs(latent, maskedImage);
+    }
+
+    private static boolean repaints(byte maskValue) {
+        return (maskValue & 0xff) >= 128;
+    }
+
+    /**
+     * @param latent      {@code [h, w]}: 1 repaint, 0 keep
+     * @param maskedImage an inpainting UNet's masked image through the VAE encoder; null for an ordinary UNet
+     */
+    private record MaskInputs(float[] latent, EncodedImage maskedImage) {
+
+        /**
+         * An ordinary UNet does not take the masked image, but diffusers samples its latents all the same: the
+         * draws are skipped, as many as its sample would take, so that the scheduler's own draws match.
+         */
+        double[] skipMaskedImageSample(TorchRandom random, EncodedImage init, int latentLength) {
+            if (init != null && init.std() != null) {
+                random.nextGaussian(latentLength);
+            }
+            return null;
+        }
     }
 
     /**
@@ -256,27 +376,31 @@ public final class DiffusionPipeline implements AutoCloseable {
         return rows;
     }
 
-    /**
-     * The init image through the VAE encoder: its latent distribution's mean and standard deviation, or the mean
-     * alone from a folder exported before the encoder gave both.
-     */
-    private EncodedImage encodeImage(GenerationRequest request) {
-        if (predictors.vaeEncoder() == null) {
-            throw new IllegalArgumentException("this model has no VAE encoder, so it cannot do img2img");
-        }
-        int planeSize = request.width() * request.height();
-        byte[] rgb = request.initImage();
+    /** Packed RGB bytes as the VAE encoder takes them: CHW floats in [-1, 1], as diffusers' preprocess makes them. */
+    private static float[] rgbToChw(byte[] rgb) {
+        int planeSize = rgb.length / 3;
         float[] chw = new float[3 * planeSize];
         for (int p = 0; p < planeSize; p++) {
             for (int c = 0; c < 3; c++) {
                 chw[c * planeSize + p] = (rgb[p * 3 + c] & 0xff) / 255f * 2f - 1f;
             }
         }
+        return chw;
+    }
+
+    /**
+     * A picture through the VAE encoder: its latent distribution's mean and standard deviation, or the mean alone
+     * from a folder exported before the encoder gave both.
+     */
+    private EncodedImage encodeImage(float[] chw, int width, int height) {
+        if (predictors.vaeEncoder() == null) {
+            throw new IllegalArgumentException("this model has no VAE encoder, so it cannot do img2img or inpainting");
+        }
         // the encoder's work is the decoder's for the same picture: counted by the latent it makes
-        long[] shape = latentShape(request.width(), request.height());
+        long[] shape = latentShape(width, height);
         float[] encoded = predict(predictors.vaeEncoder(), Network.VAE_ENCODER, 1,
                 new Shape(1, shape[0], shape[1], shape[2]),
-                manager -> manager.create(chw, new Shape(1, 3, request.height(), request.width())));
+                manager -> manager.create(chw, new Shape(1, 3, height, width)));
         int latentLength = Math.toIntExact(shape[0] * shape[1] * shape[2]);
         if (encoded.length == latentLength) {
             return new EncodedImage(encoded, null);

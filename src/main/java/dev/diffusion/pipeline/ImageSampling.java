@@ -19,12 +19,14 @@ public final class ImageSampling {
     private final double guidanceScale;
     private final double guidanceRescale;
     private final long[] latentShape;
+    /** Inpainting's mask and known latents; null for the whole picture. */
+    private final LatentInpainting inpainting;
     private double[] latents;
     private int position;
 
     ImageSampling(int index, long seed, Scheduler scheduler, NoiseSource noise, double[] timesteps,
             long[] latentShape, double[] startLatents, Conditioning conditioning, double guidanceScale,
-            double guidanceRescale) {
+            double guidanceRescale, LatentInpainting inpainting) {
         this.index = index;
         this.seed = seed;
         this.scheduler = scheduler;
@@ -35,6 +37,7 @@ public final class ImageSampling {
         this.conditioning = conditioning;
         this.guidanceScale = guidanceScale;
         this.guidanceRescale = guidanceRescale;
+        this.inpainting = inpainting;
     }
 
     public int index() {
@@ -75,8 +78,10 @@ public final class ImageSampling {
         return timesteps[position];
     }
 
+    /** This image's UNet input row: its scaled latents (and an inpainting UNet's mask and masked image). */
     double[] modelInput() {
-        return scheduler.scaleModelInput(latents, currentTimestep());
+        double[] scaled = scheduler.scaleModelInput(latents, currentTimestep());
+        return inpainting == null ? scaled : inpainting.unetInput(scaled);
     }
 
     double[] latents() {
@@ -90,6 +95,9 @@ public final class ImageSampling {
                         guidanceScale, guidanceRescale)
                 : Guidance.single(unetOutput, firstRow * rowLength, rowLength);
         latents = scheduler.step(prediction, currentTimestep(), latents, noise);
+        if (inpainting != null) {
+            latents = inpainting.afterStep(latents, scheduler, timesteps, position);
+        }
         position++;
         for (double v : latents) {
             if (!Double.isFinite(v)) {

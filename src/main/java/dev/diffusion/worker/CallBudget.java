@@ -23,6 +23,11 @@ record CallBudget(ModelIndex index, ModelCosts costs, long budgetBytes) {
         return costs.unetBytes().estimate(rows, area) <= budgetBytes;
     }
 
+    /** The predicted time of one UNet call of {@code rows} rows on an otherwise idle machine. */
+    double unetSeconds(int rows, double area) {
+        return costs.unetSeconds().estimate(rows, area);
+    }
+
     /** The most images one decoder call may take at this area; at least one, which always goes. */
     int maxDecodeImages(double area) {
         int images = 1;

@@ -7,21 +7,29 @@ import dev.diffusion.pipeline.GeneratedImage;
 import dev.diffusion.pipeline.ImageSampling;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The jobs that share a worker's UNet calls: all of one model and one image size. {@link #step} advances every
  * image of every member with ONE call, each at its own timestep with its own text rows, guidance, scheduler and seed;
- * {@link #decode} turns the images wanted after a step into pixels with as few VAE calls as memory allows. It drives
- * the engine only: what the outcome means for each job is the batcher's to say.
+ * {@link #decode} turns the images wanted after a step into pixels with as few VAE calls as memory allows (and
+ * finishes them, as each member's job wants them). It drives the engine only: what the outcome means for each job is
+ * the batcher's to say.
  */
 final class DenoisingGroup {
 
-    /** A job in the group: its images advance together, so the first one tells the job's progress. */
-    record Member(Job job, DiffusionPipeline pipeline, List<ImageSampling> images, Instant deadline) {
+    /**
+     * A job in the group: its images advance together, so the first one tells the job's progress.
+     *
+     * @param finish what becomes of each decoded image before the job has it (inpainting's overlay on the input)
+     */
+    record Member(Job job, DiffusionPipeline pipeline, List<ImageSampling> images, Instant deadline,
+            UnaryOperator<GeneratedImage> finish) {
 
         boolean done() {
             return images.get(0).done();
@@ -137,7 +145,22 @@ final class DenoisingGroup {
         if (!together.isEmpty()) {
             decodeTogether(together, wanted, maxImagesPerCall, decoded);
         }
+        finish(decoded);
         return decoded;
+    }
+
+    /** Each member's images as its job has them (inpainting's overlay); a member whose finish fails fails alone. */
+    private static void finish(Decoded decoded) {
+        Iterator<Map.Entry<Member, List<GeneratedImage>>> entries = decoded.images().entrySet().iterator();
+        while (entries.hasNext()) {
+            Map.Entry<Member, List<GeneratedImage>> entry = entries.next();
+            try {
+                entry.setValue(entry.getValue().stream().map(entry.getKey().finish()).toList());
+            } catch (RuntimeException e) {
+                entries.remove();
+                decoded.failures().put(entry.getKey(), e);
+            }
+        }
     }
 
     private void decodeTogether(List<Member> together, Map<Member, List<ImageSampling>> wanted, int maxImagesPerCall,

@@ -43,6 +43,7 @@ final class StepBatcher {
     private final Duration jobTimeout;
     private final Clock clock;
     private final BooleanSupplier aborting;
+    private final WorkerPace pace;
     private final List<DenoisingGroup> groups = new ArrayList<>();
     /** Steps taken by this worker, to tell which of two groups of equal time stepped last. */
     private long turns;
@@ -50,7 +51,7 @@ final class StepBatcher {
     /** @param budgets per model, what its calls may take on this worker; a model without one is not bounded here */
     StepBatcher(Map<String, DiffusionPipeline> pipelines, Map<String, CallBudget> budgets, JobLeases jobs,
             EngineRequests engineRequests, int maxBatchSize, int maxGroups, int previewEvery, Duration jobTimeout,
-            Clock clock, BooleanSupplier aborting) {
+            Clock clock, BooleanSupplier aborting, WorkerPace pace) {
         this.pipelines = pipelines;
         this.budgets = budgets;
         this.jobs = jobs;
@@ -61,6 +62,7 @@ final class StepBatcher {
         this.jobTimeout = jobTimeout;
         this.clock = clock;
         this.aborting = aborting;
+        this.pace = pace;
     }
 
     boolean isEmpty() {
@@ -117,13 +119,14 @@ final class StepBatcher {
                         + "worker may spend (diffusion.limits.max-native-memory); ask for a smaller size or fewer "
                         + "images");
             }
-            List<ImageSampling> images = pipeline.prepare(engineRequests.of(job.spec()));
+            EngineRequests.Prepared prepared = engineRequests.of(job.spec());
+            List<ImageSampling> images = pipeline.prepare(prepared.request());
             DenoisingGroup group = groupOf(job.spec());
             if (group == null) {
                 group = new DenoisingGroup(groups.stream().mapToLong(DenoisingGroup::usedNanos).min().orElse(0));
                 groups.add(group);
             }
-            group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout)));
+            group.add(new Member(job, pipeline, images, job.startedAt().plus(jobTimeout), prepared.finish()));
         } catch (RuntimeException | Error e) {
             // not in a group yet, so the worker's own safety net would not end it
             failOrRelease(job, e);
@@ -157,7 +160,16 @@ final class StepBatcher {
     }
 
     private void step(DenoisingGroup group) {
-        group.step().forEach((member, cause) -> fail(group, member, cause));
+        GenerationSpec spec = group.members().get(0).job().spec();
+        CallBudget budget = budgets.get(spec.model());
+        int rows = budget == null ? 0 : group.members().stream().mapToInt(m -> budget.rows(m.job().spec())).sum();
+        Instant began = clock.instant();
+        Map<Member, RuntimeException> failed = group.step();
+        if (budget != null) {
+            pace.observe(spec.model(), budget.unetSeconds(rows, budget.area(spec)),
+                    Duration.between(began, clock.instant()).toNanos());
+        }
+        failed.forEach((member, cause) -> fail(group, member, cause));
         Map<Member, List<ImageSampling>> wanted = new LinkedHashMap<>();
         for (Member member : group.members()) {
             if (member.done()) {
@@ -171,9 +183,8 @@ final class StepBatcher {
         if (group.isEmpty()) {
             return;
         }
-        CallBudget budget = budgets.get(group.members().get(0).job().spec().model());
         DenoisingGroup.Decoded decoded = group.decode(wanted, budget == null ? Integer.MAX_VALUE
-                : budget.maxDecodeImages(budget.area(group.members().get(0).job().spec())));
+                : budget.maxDecodeImages(budget.area(spec)));
         decoded.failures().forEach((member, cause) -> fail(group, member, cause));
         for (Member member : group.members()) {
             List<GeneratedImage> pixels = decoded.images().get(member);

@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,7 @@ public class WorkerPool implements SmartLifecycle {
     private final BatchingProperties batching;
     private final JobsProperties jobSettings;
     private final CostLimitsProperties costLimits;
+    private final CostMeasurements costMeasurements;
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final AtomicInteger busy = new AtomicInteger();
@@ -79,8 +82,16 @@ public class WorkerPool implements SmartLifecycle {
         this.batching = settings.batching();
         this.jobSettings = settings.jobs();
         this.costLimits = settings.costLimits();
+        this.costMeasurements = new CostMeasurements(costLimits.costCacheDir());
         this.clock = clock;
         this.metrics = new WorkerMetrics(registry, busy);
+        Duration sharedJob = costLimits.maxJobTime().multipliedBy(batching.maxGroups());
+        if (sharedJob.compareTo(jobSettings.timeout()) > 0) {
+            // fair sharing gives each of max-groups batches an equal part of the worker's time
+            log.warn("diffusion.limits.max-job-time {} × diffusion.batching.max-groups {} is over diffusion.jobs.timeout"
+                    + " {}: an admitted job that shares its worker with that many batches can time out",
+                    costLimits.maxJobTime(), batching.maxGroups(), jobSettings.timeout());
+        }
     }
 
     @Override
@@ -96,6 +107,7 @@ public class WorkerPool implements SmartLifecycle {
         for (Device device : devices) {
             Map<String, DiffusionPipeline> pipelines = new LinkedHashMap<>();
             Map<String, CallBudget> budgets = new ConcurrentHashMap<>();
+            Map<String, ModelFolder> folders = new LinkedHashMap<>();
             for (ModelFolder folder : catalog.folders()) {
                 long began = System.nanoTime();
                 LoadedModel model = LoadedModel.load(folder, device);
@@ -105,13 +117,27 @@ public class WorkerPool implements SmartLifecycle {
                 resources.add(pipeline);
                 warmUp(pipeline);
                 pipelines.put(folder.name(), pipeline);
+                folders.put(folder.name(), folder);
                 log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
+            Map<String, MeasuredCosts> measured = new ConcurrentHashMap<>();
             Consumer<Runnable> measureCosts = betweenCalls -> pipelines.forEach((name, pipeline) ->
-                    measureCosts(name, pipeline, device, budgetBytes, budgets, betweenCalls));
+                    measureCosts(folders.get(name), pipeline, device, budgetBytes, budgets, betweenCalls)
+                            .ifPresent(costs -> measured.put(name, costs)));
+            // the API estimates job times by what this worker's calls take now, not only on the idle machine
+            WorkerPace pace = new WorkerPace((name, slowdown) -> {
+                MeasuredCosts costs = measured.computeIfPresent(name,
+                        (key, old) -> old.withSlowdown(slowdown, clock.instant()));
+                if (costs != null) {
+                    costBook.record(name, costs);
+                    log.info("model {} on {} runs {}× its measured speed now", name, device,
+                            String.format(Locale.ROOT, "%.2f", 1 / slowdown));
+                }
+            }, clock);
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
-                    batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting);
+                    batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting,
+                    pace);
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
                     busy::incrementAndGet, busy::decrementAndGet, measureCosts);
             Thread thread = new Thread(worker, "worker-" + device);
@@ -126,23 +152,37 @@ public class WorkerPool implements SmartLifecycle {
      * own thread as its first work: the service is ready meanwhile, takes jobs of the model's own size and runs them
      * between the probe's calls ({@code betweenCalls}).
      */
-    private void measureCosts(String name, DiffusionPipeline pipeline, Device device, long budgetBytes,
-            Map<String, CallBudget> budgets, Runnable betweenCalls) {
+    private Optional<MeasuredCosts> measureCosts(ModelFolder folder, DiffusionPipeline pipeline, Device device,
+            long budgetBytes, Map<String, CallBudget> budgets, Runnable betweenCalls) {
+        String name = folder.name();
         long began = System.nanoTime();
+        Optional<ModelCosts> kept = costMeasurements.find(folder, device.toString(), budgetBytes, probeSettings());
         ModelCosts costs;
-        try {
-            // a shutdown must not wait for the probe: it stops at its next call
-            costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), betweenCalls)
-                    .measure();
-        } catch (CancellationException e) {
-            log.info("measuring model {} on {} stopped: the service is shutting down", name, device);
-            return;
+        if (kept.isPresent()) {
+            costs = kept.get();
+        } else {
+            try {
+                // a shutdown must not wait for the probe: it stops at its next call
+                costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), betweenCalls)
+                        .measure();
+            } catch (CancellationException e) {
+                log.info("measuring model {} on {} stopped: the service is shutting down", name, device);
+                return Optional.empty();
+            }
+            costMeasurements.save(folder, device.toString(), budgetBytes, probeSettings(), costs);
         }
         budgets.put(name, new CallBudget(pipeline.index(), costs, budgetBytes));
-        costBook.record(name, new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
-                device.toString()));
-        log.info("model {} measured on {} in {} ms: {}", name, device,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
+        MeasuredCosts measured = new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
+                device.toString());
+        costBook.record(name, measured);
+        log.info("model {} {} on {} in {} ms: {}", name, kept.isPresent() ? "costs as measured at an earlier start"
+                : "measured", device, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
+        return Optional.of(measured);
+    }
+
+    /** The probe's settings and the pipelines' threads: part of what a kept measurement must match. */
+    private String probeSettings() {
+        return "max call " + MAX_PROBE_CALL_SECONDS + " s, " + IntraOpThreads.forMachine(batching.parallelFromRows());
     }
 
     /** The first calls of each network set up its kernels and memory; make them before the first user waits. */

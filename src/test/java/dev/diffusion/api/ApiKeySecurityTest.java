@@ -12,6 +12,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.diffusion.api.generate.GenerationController;
 import dev.diffusion.api.models.CatalogController;
+import dev.diffusion.api.openai.OpenAiImageEditsController;
 import dev.diffusion.api.openai.OpenAiImagesController;
 import dev.diffusion.jobs.JobService;
 import dev.diffusion.jobs.JobStatus;
@@ -38,7 +39,8 @@ import org.springframework.test.web.servlet.ResultActions;
 import tools.jackson.databind.json.JsonMapper;
 
 /** API keys on: who may call, who sees which job, and each key's limit of active jobs. */
-@WebMvcTest(controllers = {GenerationController.class, OpenAiImagesController.class, CatalogController.class})
+@WebMvcTest(controllers = {GenerationController.class, OpenAiImagesController.class, OpenAiImageEditsController.class,
+        CatalogController.class})
 @Import({ApiLayer.class, GenerationControllerTest.Catalog.class})
 @TestPropertySource(properties = {
     "diffusion.security.api-keys=alice:" + ApiKeySecurityTest.ALICE + ",bob:" + ApiKeySecurityTest.BOB,
@@ -103,6 +105,12 @@ class ApiKeySecurityTest {
                 .andExpect(content().contentType(MediaType.APPLICATION_JSON))
                 .andExpect(jsonPath("$.error.code").value("invalid_api_key"))
                 .andExpect(jsonPath("$.error.type").value("invalid_request_error"));
+        mvc.perform(post(OpenAiImageEditsController.PATH).contentType("multipart/form-data; boundary=b")
+                        .header(HttpHeaders.AUTHORIZATION, "Bearer sk-not-a-key-of-this-service")
+                        .content("--b\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nx\r\n--b--\r\n"))
+                .andExpect(status().isUnauthorized())
+                .andExpect(content().contentType(MediaType.APPLICATION_JSON))
+                .andExpect(jsonPath("$.error.code").value("invalid_api_key"));
     }
 
     @Test

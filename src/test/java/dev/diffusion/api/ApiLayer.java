@@ -4,6 +4,8 @@ import dev.diffusion.api.generate.EventStreamsProperties;
 import dev.diffusion.api.generate.JobEventStreams;
 import dev.diffusion.api.openai.OpenAiErrorHandler;
 import dev.diffusion.api.openai.OpenAiErrorShape;
+import dev.diffusion.api.openai.OpenAiFormUploads;
+import dev.diffusion.api.openai.OpenAiImageJobs;
 import dev.diffusion.catalog.InMemoryModelCostBook;
 import dev.diffusion.jobs.JobsConfiguration;
 import dev.diffusion.jobs.JobsProperties;
@@ -28,10 +30,10 @@ import org.springframework.context.annotation.Import;
  * checks, error handlers, filters, API keys and quotas. A slice adds its own {@code ModelCatalog} and meter registry.
  */
 @Import({JobsConfiguration.class, RequestResolver.class, IdempotentSubmissions.class, JobEventStreams.class,
-        ApiExceptionHandler.class, OpenAiErrorHandler.class, OpenAiErrorShape.class, ErrorResponses.class,
-        BodySizeLimitFilter.class, MalformedRequestFilter.class, ApiKeyFilter.class, ActiveJobQuota.class,
-        JsonLimitsConfiguration.class, SecurityConfiguration.class, InMemoryModelCostBook.class,
-        WebhooksConfiguration.class})
+        ApiExceptionHandler.class, OpenAiErrorHandler.class, OpenAiErrorShape.class, OpenAiImageJobs.class,
+        OpenAiFormUploads.class, ErrorResponses.class, BodySizeLimitFilter.class, MalformedRequestFilter.class,
+        ApiKeyFilter.class, ActiveJobQuota.class, JsonLimitsConfiguration.class, SecurityConfiguration.class,
+        InMemoryModelCostBook.class, WebhooksConfiguration.class})
 @EnableConfigurationProperties({LimitsProperties.class, JobsProperties.class, QueueProperties.class,
         EventStreamsProperties.class, SecurityProperties.class, WebhookProperties.class})
 final class ApiLayer {

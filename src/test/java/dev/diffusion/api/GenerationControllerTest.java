@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -293,6 +294,25 @@ class GenerationControllerTest {
         generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64, \"steps\": 100}")
                 .andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.errors[0].message").value(containsString("max-job-time")));
+
+        // 20 guided steps of two 0.25 s rows: 10 s as measured; 30 s at three times slower, inside 60; 100 s at ten
+        MeasuredCosts paced = new MeasuredCosts(new ModelCosts(new CallCost(0, 0, 0), new CallCost(0, 0.25 / 256, 0),
+                new CallCost(0, 0, 0), new CallCost(0, 0, 0)), 1L << 40, 60, "cpu()");
+        drainQueue();
+        costBook.record("shapes", paced.withSlowdown(3, Instant.now()));
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64}").andExpect(status().isAccepted());
+        drainQueue();
+        costBook.record("shapes", paced.withSlowdown(10, Instant.now()));
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64}")
+                .andExpect(status().isServiceUnavailable())
+                .andExpect(header().exists(HttpHeaders.RETRY_AFTER))
+                .andExpect(jsonPath("$.detail").value(allOf(containsString("estimated 100 s"),
+                        containsString("10.0× slower than measured"), containsString("max-job-time of 60 s"))));
+        mvc.perform(get("/models")).andExpect(jsonPath("$[0].allowed_sizes.slowdown").value(10.0));
+        // a pace told minutes ago is a worker's that has gone idle since: no longer counted
+        costBook.record("shapes", paced.withSlowdown(10, Instant.now().minus(MeasuredCosts.SLOWDOWN_LIFETIME)));
+        generate("{\"prompt\": \"x\", \"width\": 64, \"height\": 64}").andExpect(status().isAccepted());
+        mvc.perform(get("/models")).andExpect(jsonPath("$[0].allowed_sizes.slowdown").value(1.0));
         drainQueue();
         costBook.record("shapes", new MeasuredCosts(new ModelCosts(new CallCost(0, 0, 0), new CallCost(0, 0, 0),
                 new CallCost(0, 0, 0), new CallCost(0, 0, 0)), 1L << 40, 1e9, "cpu()"));

@@ -145,6 +145,25 @@ public class JobServiceTest {
     }
 
     @Test
+    void anEndedInpaintingJobKeepsItsSettingsButNotItsMask() throws Exception {
+        Sides sides = sides(new InMemoryJobStore(), false);
+        GenerationSpec.Inpainting settings = new GenerationSpec.Inpainting(new byte[] {4, 5},
+                GenerationSpec.MaskMode.ALPHA, true, 6, GenerationSpec.MaskedContent.FILL,
+                GenerationSpec.InpaintArea.MASKED, 12, null);
+        GenerationSpec inpainting = spec().toBuilder()
+                .initImage(new GenerationSpec.InitImage(new byte[] {1, 2, 3}, 0.6, settings)).build();
+        String id = sides.jobs().submit(inpainting, null).id();
+        assertThat(sides.jobs().find(id).orElseThrow().spec().initImage().inpainting().mask()).hasSize(2);
+
+        sides.jobs().cancel(id);
+
+        GenerationSpec.InitImage ended = sides.jobs().find(id).orElseThrow().spec().initImage();
+        assertThat(ended.file()).isNull();
+        assertThat(ended.inpainting().mask()).as("not kept once the job has ended").isNull();
+        assertThat(ended.inpainting()).usingRecursiveComparison().ignoringFields("mask").isEqualTo(settings);
+    }
+
+    @Test
     void aJobThatLostItsWorkerThreeTimesFailsAndOneTakenOverKeepsItsStart() throws Exception {
         Sides sides = sides(new InMemoryJobStore(), true);
         String survivor = sides.jobs().submit(spec(), null).id();

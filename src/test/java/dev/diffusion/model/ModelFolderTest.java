@@ -104,4 +104,16 @@ class ModelFolderTest {
         assertThatThrownBy(() -> ModelFolder.open(model)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("time_cond_proj_dim");
     }
+
+    @Test
+    void anInpaintingUnetTakesTwiceTheLatentChannelsAndOneAndAnOrdinaryOneTheLatents() throws IOException {
+        assertThat(ModelFolder.open(folder(FIRST_LAYOUT)).index().inpaintingUnet()).isFalse();
+        ModelIndex inpainting = ModelFolder.open(folder(FIRST_LAYOUT.replace("}", ", \"unet_in_channels\": 9}")))
+                .index();
+        assertThat(inpainting.unetInChannels()).isEqualTo(9);
+        assertThat(inpainting.inpaintingUnet()).isTrue();
+        Path odd = folder(FIRST_LAYOUT.replace("}", ", \"unet_in_channels\": 8}"));
+        assertThatThrownBy(() -> ModelFolder.open(odd)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unet_in_channels");
+    }
 }

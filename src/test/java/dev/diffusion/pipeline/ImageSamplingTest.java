@@ -17,7 +17,7 @@ class ImageSamplingTest {
         Scheduler scheduler = Schedulers.create("ddim", SchedulerConfig.empty(), 0);
         scheduler.setTimesteps(2);
         return new ImageSampling(0, 9, scheduler, NoiseSource.NONE, scheduler.timesteps(), new long[] {1, 1, 2},
-                new double[] {0.1, 0.2}, conditioning, guidance, rescale);
+                new double[] {0.1, 0.2}, conditioning, guidance, rescale, null);
     }
 
     @Test

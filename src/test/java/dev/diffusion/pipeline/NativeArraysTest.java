@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The pipeline leaves no live native arrays behind: after generations of every kind (guided and not, several
- * images, img2img, several requests in one step, cancelled, failed), neither the pipeline's managers nor the
- * model's hold any array besides the model's weights, so native memory cannot grow from one job to the next.
+ * images, img2img, inpainting, several requests in one step, cancelled, failed), neither the pipeline's managers nor
+ * the model's hold any array besides the model's weights, so native memory cannot grow from one job to the next.
  */
 class NativeArraysTest {
 
@@ -56,11 +56,13 @@ class NativeArraysTest {
             pipeline.generate(txt2img("dpmpp_2m", round, 2, 5.0), StepListener.NONE);
             pipeline.generate(txt2img("euler_ancestral", round, 1, 1.0), StepListener.NONE);
             pipeline.generate(img2img(round), StepListener.NONE);
+            pipeline.generate(inpainting(round), StepListener.NONE);
             assertThatThrownBy(() -> pipeline.generate(txt2img("ddim", 1, 1, 5.0), (step, total) -> step < 2))
                     .isInstanceOf(GenerationCancelledException.class);
             assertThatThrownBy(() -> pipeline.generate(txt2img("ddim", 1, 1, Double.POSITIVE_INFINITY),
                     StepListener.NONE)).isInstanceOf(GenerationException.class);
             stepTogether(txt2img("heun", round, 1, 5.0), txt2img("unipc", round + 1, 2, 3.0));
+            stepTogether(inpainting(round), txt2img("euler", round, 1, 5.0));
 
             assertThat(pipeline.liveArrays()).as("pipeline arrays after round %d", round).isZero();
             assertThat(model.liveArrays()).as("model arrays after round %d", round).isZero();
@@ -86,5 +88,14 @@ class NativeArraysTest {
         byte[] init = new byte[64 * 64 * 3];
         Arrays.fill(init, (byte) 128);
         return new GenerationRequest("a grey square", "", 64, 64, 6, 5.0, 0, "euler", seed, 1, 0, init, 0.5);
+    }
+
+    private static GenerationRequest inpainting(long seed) {
+        byte[] init = new byte[64 * 64 * 3];
+        Arrays.fill(init, (byte) 128);
+        byte[] mask = new byte[64 * 64];
+        Arrays.fill(mask, 0, mask.length / 2, (byte) 255);
+        return new GenerationRequest("a grey square", "", 64, 64, 4, 5.0, 0, "euler_ancestral", seed, 2, 0, init,
+                0.75, mask, MaskedStart.NOISE);
     }
 }

@@ -89,6 +89,30 @@ class ImageOutputTest {
         }
     }
 
+    @Test
+    void anInpaintedImageCarriesAutomatic1111sMaskKeysWhereA1111WritesThem() throws Exception {
+        GenerationSpec.Inpainting settings = new GenerationSpec.Inpainting(null, GenerationSpec.MaskMode.LUMINANCE,
+                true, 6, GenerationSpec.MaskedContent.LATENT_NOISE, GenerationSpec.InpaintArea.MASKED, 24, null);
+        GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a green circle").width(2).height(1)
+                .steps(12).guidanceScale(2.5).scheduler("euler").seed(40)
+                .initImage(new GenerationSpec.InitImage(new byte[] {1}, 0.75, settings)).build();
+
+        String text = parameters(ImageOutput.finished(new GeneratedImage(0, 41, 2, 1, new byte[6]), spec).data());
+
+        assertThat(text).endsWith("Denoising strength: 0.75, Mask mode: Inpaint not masked, Mask blur: 6, "
+                + "Inpaint area: Only masked, Masked area padding: 24, Masked content: latent noise");
+        assertThat(Infotext.parse(text).parameters()).containsEntry("Mask blur", "6")
+                .containsEntry("Inpaint area", "Only masked").containsEntry("Masked area padding", "24")
+                .containsEntry("Mask mode", "Inpaint not masked").containsEntry("Masked content", "latent noise");
+
+        // A1111 writes none of them for its defaults (original content, whole picture, mask as drawn) but the blur
+        GenerationSpec defaults = spec.toBuilder().initImage(new GenerationSpec.InitImage(new byte[] {1}, 1.0,
+                new GenerationSpec.Inpainting(null, GenerationSpec.MaskMode.ALPHA, false, 4,
+                        GenerationSpec.MaskedContent.ORIGINAL, GenerationSpec.InpaintArea.WHOLE, 32, null))).build();
+        assertThat(parameters(ImageOutput.finished(new GeneratedImage(0, 41, 2, 1, new byte[6]), defaults).data()))
+                .endsWith("Denoising strength: 1.0, Mask blur: 4");
+    }
+
     /** The {@code parameters} text, read by ImageIO, which checks every chunk's CRC as it goes. */
     private static String parameters(byte[] png) throws Exception {
         ImageReader reader = ImageIO.getImageReadersByFormatName("png").next();

@@ -1,6 +1,7 @@
 package dev.diffusion.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import dev.diffusion.jobs.GenerationSpec;
@@ -24,16 +25,15 @@ import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.ModelCallListener.Network;
+import dev.diffusion.testing.SettableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -66,6 +66,8 @@ class StepBatcherTest {
 
     private final SettableClock clock = new SettableClock();
     private final AtomicBoolean aborting = new AtomicBoolean();
+    /** The slowdowns the batcher published. */
+    private final List<Double> paces = new ArrayList<>();
     private LocalJobEvents events;
     private Sides jobs;
 
@@ -128,7 +130,8 @@ class StepBatcherTest {
 
     private StepBatcher batcher(Sides service, int maxBatchSize, int maxGroups, Map<String, CallBudget> budgets) {
         return new StepBatcher(Map.of(MODEL, pipeline), budgets, service.leases(), new EngineRequests(1 << 24),
-                maxBatchSize, maxGroups, 2, Duration.ofSeconds(10), clock, aborting::get);
+                maxBatchSize, maxGroups, 2, Duration.ofSeconds(10), clock, aborting::get,
+                new WorkerPace((model, slowdown) -> paces.add(slowdown), clock));
     }
 
     /**
@@ -387,6 +390,22 @@ class StepBatcherTest {
                 .containsExactly(4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4, 4, 4, 4);
     }
 
+    /** The batcher times each UNet call against its prediction for the group's rows, for admission to know. */
+    @Test
+    void eachCallIsTimedAgainstThePredictionForItsRows() {
+        timedCalls = clock;  // a call takes a millisecond per image
+        // 0.1 s a row of a 16×16 latent: four guided images are eight rows, 0.8 s, and take 4 ms
+        ModelCosts costs = new ModelCosts(new CallCost(0, 0, 0), new CallCost(0, 0.1 / 256, 0),
+                new CallCost(0, 0, 0), new CallCost(0, 0, 0));
+        StepBatcher batcher = batcher(jobs, 8, 4, Map.of(MODEL, new CallBudget(pipeline.index(), costs, 1L << 40)));
+        submit(jobs, request("four images", "ddim", 1, 3, 5.0, 4));
+        batcher.admit(jobs.leases().takeNextIf(batcher::fits).orElseThrow());
+        drain(batcher);
+
+        assertThat(paces).as("published once, at the first call; the same pace after it").hasSize(1);
+        assertThat(paces.get(0)).isCloseTo(0.004 / 0.8, within(1e-6));
+    }
+
     @Test
     void withOneGroupAJobOfAnotherSizeWaitsQueuedUntilTheGroupDrainsAndLaterJobsDoNotOvertakeIt() throws Exception {
         String running = submit(jobs, request("a long one", "ddim", 1, 12, 5.0, 1));
@@ -582,36 +601,6 @@ class StepBatcherTest {
             return ImageIO.read(new ByteArrayInputStream(png));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A clock the test moves by hand, for job deadlines; or the system clock where threads race it. */
-    private static final class SettableClock extends Clock {
-
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        private volatile boolean system;
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        void useSystemTime() {
-            system = true;
-        }
-
-        @Override
-        public Instant instant() {
-            return system ? Instant.now() : now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -54,11 +54,24 @@ public class A1111GenerationController {
     private static final long A1111_SEED_BOUND = 4_294_967_294L;
     private static final long RANDOM_SEED = -1;
     private static final double A1111_IMG2IMG_STRENGTH = 0.75;
+    /**
+     * A1111's API defaults for inpainting (its StableDiffusionProcessingImg2Img), which differ from /generate's: blur
+     * 4, the masked area filled from its surroundings and inpainted alone at full resolution, no padding.
+     */
+    private static final int A1111_MASK_BLUR = 4;
+    private static final int A1111_INPAINTING_FILL = 0;
+    private static final boolean A1111_INPAINT_FULL_RES = true;
+    private static final int A1111_INPAINT_PADDING = 0;
+    /** A1111's inpainting_fill 0..3, as masked_content names them. */
+    private static final List<GenerationSpec.MaskedContent> INPAINTING_FILLS = List.of(
+            GenerationSpec.MaskedContent.FILL, GenerationSpec.MaskedContent.ORIGINAL,
+            GenerationSpec.MaskedContent.LATENT_NOISE, GenerationSpec.MaskedContent.LATENT_NOTHING);
     private static final String MODEL_SETTING = "sd_model_checkpoint";
     /** Our field names as A1111's clients know them, for error messages. */
     private static final Map<String, String> A1111_FIELDS = Map.of("guidance_scale", "cfg_scale",
             "num_images", "batch_size × n_iter", "strength", "denoising_strength", "init_image", "init_images",
-            "scheduler", "sampler_name", "model", "override_settings.sd_model_checkpoint");
+            "scheduler", "sampler_name", "model", "override_settings.sd_model_checkpoint",
+            "inpaint_padding", "inpaint_full_res_padding");
 
     private final JobService jobs;
     private final RequestResolver resolver;
@@ -111,14 +124,18 @@ public class A1111GenerationController {
         if (Boolean.TRUE.equals(request.enableHr())) {
             errors.add(new FieldError("enable_hr", "the hires fix is not available here; send false"));
         }
-        return generate(request, null, null, errors, http);
+        return generate(request, null, null, null, errors, http);
     }
 
     @PostMapping(path = BASE + "/img2img", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Image to image (AUTOMATIC1111)", description = """
             As txt2img, from init_images (one picture, resized to width × height, as A1111's 'Just resize') with \
-            denoising_strength (default 0.75). A mask is refused: there is no inpainting here.""",
+            denoising_strength (default 0.75). With a mask (white repaints, of the picture's pixel size), it \
+            inpaints as A1111 does, with A1111's defaults: mask_blur 4 (or mask_blur_x = mask_blur_y), \
+            inpainting_fill 0 (fill; 1 original, 2 latent noise, 3 latent nothing), inpaint_full_res true (only the \
+            masked area, at full resolution) with inpaint_full_res_padding 0, inpainting_mask_invert 0. Without a \
+            mask those fields are ignored.""",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                     schema = @Schema(implementation = A1111Request.class), examples = @ExampleObject(value = """
                             {"prompt": "a red circle on a blue background", "init_images": ["<base64 PNG>"],
@@ -142,16 +159,47 @@ public class A1111GenerationController {
         } else if (images.size() > 1) {
             errors.add(new FieldError("init_images", "takes one picture here"));
         }
-        if (request.mask() != null && !request.mask().isEmpty()) {
-            errors.add(new FieldError("mask", "inpainting is not available here"));
-        }
+        Inpainting inpainting = request.mask() != null && !request.mask().isEmpty() ? inpainting(request, errors)
+                : null;
         String initImage = errors.isEmpty() ? images.get(0) : null;
         double strength = request.denoisingStrength() == null ? A1111_IMG2IMG_STRENGTH : request.denoisingStrength();
-        return generate(request, initImage, strength, errors, http);
+        return generate(request, initImage, strength, inpainting, errors, http);
+    }
+
+    /** A1111's inpainting fields as {@code /generate} takes them. */
+    private record Inpainting(String mask, boolean invert, int blur, GenerationSpec.MaskedContent content,
+            GenerationSpec.InpaintArea area, int padding) {
+    }
+
+    /** The request's mask and its settings, A1111's defaults filled in; field errors for what cannot be mapped. */
+    private static Inpainting inpainting(A1111Request request, List<FieldError> errors) {
+        int blur;
+        if (request.maskBlur() != null) {
+            blur = request.maskBlur();  // A1111 sets both directions' blur to it
+        } else {
+            int x = request.maskBlurX() == null ? A1111_MASK_BLUR : request.maskBlurX();
+            int y = request.maskBlurY() == null ? A1111_MASK_BLUR : request.maskBlurY();
+            if (x != y) {
+                errors.add(new FieldError("mask_blur_x", "must equal mask_blur_y here: the mask is blurred alike in "
+                        + "both directions (send mask_blur)"));
+            }
+            blur = x;
+        }
+        int fill = request.inpaintingFill() == null ? A1111_INPAINTING_FILL : request.inpaintingFill();
+        if (fill < 0 || fill >= INPAINTING_FILLS.size()) {
+            errors.add(new FieldError("inpainting_fill", "must be 0 (fill), 1 (original), 2 (latent noise) or 3 "
+                    + "(latent nothing)"));
+            fill = A1111_INPAINTING_FILL;
+        }
+        boolean onlyMasked = request.inpaintFullRes() == null ? A1111_INPAINT_FULL_RES : request.inpaintFullRes();
+        return new Inpainting(request.mask(), Boolean.TRUE.equals(request.inpaintingMaskInvert()), blur,
+                INPAINTING_FILLS.get(fill), onlyMasked ? GenerationSpec.InpaintArea.MASKED
+                        : GenerationSpec.InpaintArea.WHOLE,
+                request.inpaintFullResPadding() == null ? A1111_INPAINT_PADDING : request.inpaintFullResPadding());
     }
 
     private ResponseEntity<?> generate(A1111Request request, String initImage, Double strength,
-            List<FieldError> errors, HttpServletRequest http) throws InterruptedException {
+            Inpainting inpainting, List<FieldError> errors, HttpServletRequest http) throws InterruptedException {
         String model = model(request, errors);
         String scheduler = scheduler(request, model, errors);
         int batchSize = positive(errors, "batch_size", request.batchSize());
@@ -160,16 +208,21 @@ public class A1111GenerationController {
             throw new RequestValidationException(errors);
         }
         boolean randomSeed = request.seed() == null || request.seed() == RANDOM_SEED;
-        GenerateRequest generate = GenerateRequest.builder().prompt(request.prompt())
+        GenerateRequest.Builder generate = GenerateRequest.builder().prompt(request.prompt())
                 .negativePrompt(request.negativePrompt()).model(model).width(request.width()).height(request.height())
                 .steps(request.steps()).guidanceScale(request.cfgScale()).scheduler(scheduler)
                 .seed(randomSeed ? random.nextLong(A1111_SEED_BOUND) : request.seed())
                 .numImages((int) Math.min(Integer.MAX_VALUE, (long) batchSize * batches))
                 .eta(scheduler != null && SchedulerCatalog.takesEta(scheduler) ? request.eta() : null)
-                .initImage(initImage).strength(initImage == null ? null : strength).build();
+                .initImage(initImage).strength(initImage == null ? null : strength);
+        if (inpainting != null) {
+            generate.mask(inpainting.mask()).maskInvert(inpainting.invert()).maskBlur(inpainting.blur())
+                    .maskedContent(GenerationSpec.id(inpainting.content()))
+                    .inpaintArea(GenerationSpec.id(inpainting.area())).inpaintPadding(inpainting.padding());
+        }
         GenerationSpec spec;
         try {
-            spec = resolver.resolve(generate);
+            spec = resolver.resolve(generate.build());
         } catch (RequestValidationException e) {
             throw new RequestValidationException(e.errors().stream()
                     .map(error -> new FieldError(A1111_FIELDS.getOrDefault(error.field(), error.field()),

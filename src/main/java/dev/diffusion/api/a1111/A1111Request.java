@@ -55,10 +55,33 @@ public record A1111Request(
         Double eta,
         @Schema(description = "img2img: one starting picture, base64 PNG or JPEG or a data: URL")
         List<String> initImages,
-        @Schema(description = "img2img: echo init_images back in parameters", example = "false")
+        @Schema(description = "img2img: echo init_images and mask back in parameters", example = "false")
         Boolean includeInitImages,
-        @Schema(description = "Inpainting mask: refused, this service has no inpainting")
+        @Schema(description = "img2img inpainting: which part of the picture to repaint, base64 PNG or JPEG (or a "
+                + "data: URL) of init_images' pixel size, white repaints and black keeps (grey: partly); the fields "
+                + "below apply only with it")
         String mask,
+        @Schema(description = "Pixels (0..64) the mask is blurred by (default 4)", example = "4")
+        Integer maskBlur,
+        @Schema(description = "A1111's horizontal mask blur, used when mask_blur is missing; must equal mask_blur_y "
+                + "here (default 4)", example = "4")
+        Integer maskBlurX,
+        @Schema(description = "A1111's vertical mask blur, used when mask_blur is missing; must equal mask_blur_x "
+                + "here (default 4)", example = "4")
+        Integer maskBlurY,
+        @Schema(description = "What the masked area starts from: 0 fill (default; the colours around it), "
+                + "1 original, 2 latent noise, 3 latent nothing", example = "1")
+        Integer inpaintingFill,
+        @Schema(description = "true (default): inpaint only the masked area, at full resolution (its bounding box "
+                + "plus inpaint_full_res_padding, scaled to width × height and pasted back); false: the whole picture. "
+                + "0 and 1 are read as false and true", example = "true")
+        Boolean inpaintFullRes,
+        @Schema(description = "Pixels (0..256) around the masked area's bounding box, with inpaint_full_res "
+                + "(default 0)", example = "32")
+        Integer inpaintFullResPadding,
+        @Schema(description = "1 (or true): repaint what the mask keeps and keep what it repaints; 0 (default) "
+                + "repaints the white of the mask", example = "0")
+        Boolean inpaintingMaskInvert,
         @Schema(description = "Hires fix: refused when true, this service has no upscaler", example = "false")
         Boolean enableHr,
         @Schema(description = "false answers no images (default true)", example = "true")
@@ -68,10 +91,11 @@ public record A1111Request(
                 example = "{\"sd_model_checkpoint\": \"shapes\"}")
         Map<String, Object> overrideSettings) {
 
-    /** This request as A1111 echoes it: without the init images unless asked for. */
+    /** This request as A1111 echoes it: without the init images and the mask unless asked for. */
     A1111Request echoed() {
         return Boolean.TRUE.equals(includeInitImages) ? this : new A1111Request(prompt, negativePrompt, seed, subseed,
                 subseedStrength, steps, cfgScale, width, height, samplerName, samplerIndex, scheduler, batchSize, nIter,
-                denoisingStrength, eta, null, includeInitImages, mask, enableHr, sendImages, overrideSettings);
+                denoisingStrength, eta, null, includeInitImages, null, maskBlur, maskBlurX, maskBlurY, inpaintingFill,
+                inpaintFullRes, inpaintFullResPadding, inpaintingMaskInvert, enableHr, sendImages, overrideSettings);
     }
 }

@@ -49,9 +49,19 @@ public record JobView(
                 error(job.error()));
     }
 
-    /** The spec in the request's own terms; the init image is not echoed back. */
+    /** The spec in the request's own terms; the init image and the mask are not echoed back. */
     private static GenerateRequest echo(GenerationSpec spec) {
-        return GenerateRequest.builder().prompt(spec.prompt()).negativePrompt(spec.negativePrompt())
+        GenerateRequest.Builder echo = GenerateRequest.builder();
+        if (spec.inpainting()) {
+            GenerationSpec.Inpainting inpainting = spec.initImage().inpainting();
+            GenerationSpec.Outpaint outpaint = inpainting.outpaint();
+            echo.maskMode(GenerationSpec.id(inpainting.maskMode())).maskInvert(inpainting.maskInvert())
+                    .maskBlur(inpainting.maskBlur()).maskedContent(GenerationSpec.id(inpainting.maskedContent()))
+                    .inpaintArea(GenerationSpec.id(inpainting.area())).inpaintPadding(inpainting.padding())
+                    .outpaint(outpaint == null ? null : new GenerateRequest.Outpaint(outpaint.left(), outpaint.right(),
+                            outpaint.up(), outpaint.down(), GenerationSpec.id(outpaint.fill())));
+        }
+        return echo.prompt(spec.prompt()).negativePrompt(spec.negativePrompt())
                 .model(spec.model()).width(spec.width()).height(spec.height()).steps(spec.steps())
                 .guidanceScale(spec.guidanceScale()).guidanceRescale(spec.guidanceRescale())
                 .scheduler(spec.scheduler()).seed(spec.seed()).numImages(spec.numImages()).eta(spec.eta())

@@ -9,6 +9,8 @@ import dev.diffusion.catalog.ModelInfo;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -24,9 +26,11 @@ public class CatalogController {
 
     private final ModelCatalog catalog;
     private final ModelCostBook costs;
+    private final Clock clock;
 
-    public CatalogController(ModelCatalog catalog, ModelCostBook costs) {
+    public CatalogController(ModelCatalog catalog, ModelCostBook costs, Clock clock) {
         this.catalog = catalog;
+        this.clock = clock;
         this.costs = costs;
     }
 
@@ -52,7 +56,10 @@ public class CatalogController {
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record AllowedSizes(long maxPixels, int maxSquare, long maxNativeMemory, double maxJobSeconds,
-            String measuredOn) {
+            String measuredOn,
+            @Schema(description = "How many times slower than measured the worker's calls run now (other load on "
+                    + "its machine); a job whose estimate times this is over max_job_seconds is answered 503 until it "
+                    + "eases; 1 when the worker has made no call for a few minutes") double slowdown) {
     }
 
     @GetMapping(path = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -60,7 +67,8 @@ public class CatalogController {
     public List<ModelView> models() {
         String defaultName = catalog.defaultModel().name();
         return catalog.models().stream().map(m -> view(m, m.name().equals(defaultName),
-                costs.find(m.name()).map(measured -> allowedSizes(m, measured)).orElse(null))).toList();
+                costs.find(m.name()).map(measured -> allowedSizes(m, measured, clock.instant())).orElse(null)))
+                .toList();
     }
 
     @GetMapping(path = "/schedulers", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -74,10 +82,11 @@ public class CatalogController {
                 m.defaultGuidanceScale(), m.defaultScheduler(), m.imageToImage(), m.guidanceEmbedding(), allowed);
     }
 
-    private static AllowedSizes allowedSizes(ModelInfo m, MeasuredCosts measured) {
+    private static AllowedSizes allowedSizes(ModelInfo m, MeasuredCosts measured, Instant now) {
         Admission.Load oneImage = new Admission.Load(m.sampleSize(), m.sampleSize(), 1, m.defaultSteps(),
                 m.defaultScheduler(), m.defaultGuidanceScale() > 1);
         return new AllowedSizes(Admission.maxPixels(m, measured, oneImage), Admission.largestSquare(m, measured,
-                oneImage), measured.budgetBytes(), measured.maxJobSeconds(), measured.device());
+                oneImage), measured.budgetBytes(), measured.maxJobSeconds(), measured.device(),
+                measured.slowdownAt(now));
     }
 }

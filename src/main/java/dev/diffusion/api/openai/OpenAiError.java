@@ -1,6 +1,6 @@
 package dev.diffusion.api.openai;
 
-/** An error of {@code POST /v1/images/generations}, in OpenAI's shape, which its clients parse. */
+/** An error of OpenAI's Images API endpoints, in OpenAI's shape, which its clients parse. */
 public record OpenAiError(Body error) {
 
     /**

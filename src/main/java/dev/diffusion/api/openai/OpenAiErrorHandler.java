@@ -22,13 +22,15 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 
 /**
- * Errors of {@link OpenAiImagesController} in OpenAI's shape, {@code {"error": {message, type, param, code}}}, which
+ * Errors of {@link OpenAiImagesController} and {@link OpenAiImageEditsController} in OpenAI's shape, {@code {"error": {message, type, param, code}}}, which
  * OpenAI's SDKs turn into their typed exceptions. Ordered before {@link ApiExceptionHandler}, which answers every
  * other endpoint with problem details.
  */
-@RestControllerAdvice(assignableTypes = OpenAiImagesController.class)
+@RestControllerAdvice(assignableTypes = {OpenAiImagesController.class, OpenAiImageEditsController.class})
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class OpenAiErrorHandler {
 
@@ -81,6 +83,18 @@ public class OpenAiErrorHandler {
                 ApiExceptionHandler.describe((HttpMessageNotReadableException) e), INVALID_REQUEST, null, null));
     }
 
+    /** An upload (of the edits endpoint) over its limits, or one that is not a readable multipart form. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<OpenAiError> unreadableForm(MultipartException e) {
+        if (e instanceof MaxUploadSizeExceededException) {
+            // the container's message says which limit: the whole upload's, or one file's
+            return respond(HttpStatus.CONTENT_TOO_LARGE, OpenAiError.of("the upload is too large: "
+                    + innermost(e).getMessage(), INVALID_REQUEST, null, null));
+        }
+        return respond(HttpStatus.BAD_REQUEST, OpenAiError.of("the body cannot be read as a multipart/form-data form",
+                INVALID_REQUEST, null, null));
+    }
+
     /** Spring's own refusals (such as a body that is not JSON) keep their status; anything else is a 500. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<OpenAiError> other(Exception e, HttpServletRequest request) {
@@ -105,6 +119,14 @@ public class OpenAiErrorHandler {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(error);
     }
 
+    private static Throwable innermost(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     /** The OpenAI request field that a field of {@code /generate} came from. */
     private static String openAiParam(String field) {
         return switch (field) {
@@ -115,6 +137,10 @@ public class OpenAiErrorHandler {
 
     /** Width and height stay named in messages, since a size has two sides that may each be wrong. */
     private static String openAiMessageName(String field) {
-        return field.equals("num_images") ? "n" : field;
+        return switch (field) {
+            case "num_images" -> "n";
+            case "init_image" -> "image";
+            default -> field;
+        };
     }
 }

@@ -17,7 +17,7 @@ public class OpenAiErrorShape implements ErrorShape {
 
     @Override
     public boolean appliesTo(String path) {
-        return path.equals(OpenAiImagesController.PATH);
+        return path.equals(OpenAiImagesController.PATH) || path.equals(OpenAiImageEditsController.PATH);
     }
 
     @Override

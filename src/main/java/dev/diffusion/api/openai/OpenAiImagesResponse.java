@@ -5,7 +5,7 @@ import java.util.List;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 
-/** The answer of {@code POST /v1/images/generations}, in OpenAI's shape. */
+/** The answer of {@code POST /v1/images/generations} and {@code /v1/images/edits}, in OpenAI's shape. */
 public record OpenAiImagesResponse(long created, List<Image> data) {
 
     /** One image: {@code b64_json} or {@code url}, as the request's {@code response_format} asked. */

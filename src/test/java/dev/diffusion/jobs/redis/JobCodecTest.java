@@ -37,6 +37,43 @@ class JobCodecTest {
         assertThat(read.spec().version()).isEqualTo(GenerationSpec.VERSION);
     }
 
+    @Test
+    void anInpaintingJobComesBackAsItWasWritten() {
+        GenerationSpec spec = GenerationSpec.builder().model("shapes").prompt("a red circle").width(64).height(64)
+                .steps(12).scheduler("ddim").seed(7)
+                .initImage(new GenerationSpec.InitImage(new byte[] {9, 8, 7}, 1.0, new GenerationSpec.Inpainting(
+                        new byte[] {1, 2}, GenerationSpec.MaskMode.ALPHA, true, 8,
+                        GenerationSpec.MaskedContent.LATENT_NOTHING, GenerationSpec.InpaintArea.MASKED, 16,
+                        new GenerationSpec.Outpaint(32, 0, 0, 64, GenerationSpec.OutpaintFill.NOISE))))
+                .build();
+        Job job = new Job("j2", JobStatus.QUEUED, spec, null, Instant.parse("2026-12-01T10:00:00Z"), null, null, 0,
+                12, List.of(), null);
+
+        Job read = codec.readJob(codec.write(job));
+
+        assertThat(read).usingRecursiveComparison().isEqualTo(job);
+        assertThat(read.spec().inpainting()).isTrue();
+    }
+
+    /** A queued img2img job as the service stored it before inpainting: plain img2img, as it was. */
+    @Test
+    void anImg2ImgJobStoredBeforeInpaintingReadsWithoutInpainting() {
+        String stored = """
+                {"id":"v1-2","status":"QUEUED","spec":{"version":1,"model":"shapes","prompt":"a red circle",
+                "negativePrompt":"","width":64,"height":64,"steps":20,"guidanceScale":2.5,"guidanceRescale":0.0,
+                "scheduler":"ddim","seed":3,"numImages":1,"eta":0.0,"initImage":{"file":"AQID","strength":0.6},
+                "output":{"format":"PNG","compression":100},"webhook":null},"owner":null,
+                "createdAt":"2026-11-30T09:00:00Z","startedAt":null,"finishedAt":null,"step":0,"totalSteps":12,
+                "images":[],"error":null}""";
+
+        Job job = codec.readJob(stored);
+
+        assertThat(job.spec().initImage().file()).containsExactly(1, 2, 3);
+        assertThat(job.spec().initImage().strength()).isEqualTo(0.6);
+        assertThat(job.spec().initImage().inpainting()).isNull();
+        assertThat(job.spec().inpainting()).isFalse();
+    }
+
     /**
      * A queued job of format version 1 as the service stored it before images had a choice of format and before
      * webhooks.
