@@ -42,7 +42,9 @@ import tools.jackson.databind.node.ObjectNode;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     TinyModelApplication.TINY_MODEL, TinyModelApplication.NO_EXTRA_BUNDLED, TinyModelApplication.CPU,
     "diffusion.models-dir=" + DiffusersParityTest.FIXTURES + "/models",
-    "diffusion.queue.capacity=256", "diffusion.batching.parallel-from-rows=0"})
+    "diffusion.queue.capacity=256", "diffusion.batching.parallel-from-rows=0",
+    // the cases are at most 96×64: a short cost probe admits them (the full one took 100 s of the worker's time)
+    "diffusion.limits.probe-call-time=20ms"})
 class DiffusersParityTest {
 
     static final String FIXTURES = "src/test/resources/parity";

@@ -95,6 +95,9 @@ class WorkerTakeoverTest {
                     "--diffusion.webhooks.secret=" + ServiceEndToEndTest.WEBHOOK_SECRET,
                     "--diffusion.webhooks.allowed-hosts=127.0.0.0/8",
                     "--diffusion.webhooks.claim-idle=2s",
+                    // the build's kept cost measurements (pom.xml), so that a worker need not measure the model again
+                    "--diffusion.limits.cost-cache-dir=" + System.getProperty("diffusion.limits.cost-cache-dir",
+                            "target/cost-measurements"),
                     "--server.port=" + freePort(name));
             processes.put(name, new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(new File("target/" + PREFIX.replace(":", "") + name + ".log")).start());

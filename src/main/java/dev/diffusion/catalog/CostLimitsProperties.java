@@ -18,11 +18,13 @@ import org.springframework.validation.annotation.Validated;
  * @param maxJobTime      the longest a job's estimated time may be on the worker
  * @param costCacheDir    where workers keep what they measured, reused at the next start on the same machine with
  *                        the same model files and settings; unset: every start measures
+ * @param probeCallTime   a probe call that takes longer than this ends the probe's growing sizes: costs beyond are
+ *                        extrapolated by the fitted model
  */
 @Validated
 @ConfigurationProperties("diffusion.limits")
 public record CostLimitsProperties(DataSize maxNativeMemory, @NotNull @DefaultValue("2m") Duration maxJobTime,
-        Path costCacheDir) {
+        Path costCacheDir, @NotNull @DefaultValue("500ms") Duration probeCallTime) {
 
     /** The memory budget of one of {@code workers} workers of this process, in bytes. */
     public long budgetBytes(int workers) {

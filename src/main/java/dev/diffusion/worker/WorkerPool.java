@@ -46,8 +46,6 @@ public class WorkerPool implements SmartLifecycle {
 
     /** How long running jobs get, after the grace period, to notice the abort at their next step. */
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
-    /** A UNet call that takes longer than this ends the cost probe's growing sizes. */
-    private static final double MAX_PROBE_CALL_SECONDS = 0.5;
 
     private final FolderModelCatalog catalog;
     private final JobLeases jobs;
@@ -163,7 +161,7 @@ public class WorkerPool implements SmartLifecycle {
         } else {
             try {
                 // a shutdown must not wait for the probe: it stops at its next call
-                costs = new CostProbe(pipeline, MAX_PROBE_CALL_SECONDS, budgetBytes, !device.isGpu(), betweenCalls)
+                costs = new CostProbe(pipeline, probeCallSeconds(), budgetBytes, !device.isGpu(), betweenCalls)
                         .measure();
             } catch (CancellationException e) {
                 log.info("measuring model {} on {} stopped: the service is shutting down", name, device);
@@ -182,7 +180,11 @@ public class WorkerPool implements SmartLifecycle {
 
     /** The probe's settings and the pipelines' threads: part of what a kept measurement must match. */
     private String probeSettings() {
-        return "max call " + MAX_PROBE_CALL_SECONDS + " s, " + IntraOpThreads.forMachine(batching.parallelFromRows());
+        return "max call " + probeCallSeconds() + " s, " + IntraOpThreads.forMachine(batching.parallelFromRows());
+    }
+
+    private double probeCallSeconds() {
+        return costLimits.probeCallTime().toNanos() / 1e9;
     }
 
     /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
