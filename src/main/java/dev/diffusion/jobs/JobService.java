@@ -1,8 +1,8 @@
 package dev.diffusion.jobs;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +22,8 @@ public class JobService {
 
     private final JobLedger ledger;
 
+    private final JobIds ids = new JobIds();
+
     public JobService(JobLedger ledger) {
         this.ledger = ledger;
     }
@@ -31,8 +33,8 @@ public class JobService {
         if (ledger.refusing) {
             throw JobRefusedException.shuttingDown();
         }
-        // a random UUID has 122 random bits: ids cannot be guessed or enumerated
-        Job job = Job.queued(UUID.randomUUID().toString(), spec, owner, ledger.clock.instant());
+        Instant now = ledger.clock.instant();
+        Job job = Job.queued(ids.next(now), spec, owner, now);
         boolean queued;
         try {
             ledger.store.create(job);
