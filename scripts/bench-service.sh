@@ -70,7 +70,7 @@ start_service() {
     began=$(date +%s.%N)
     # shellcheck disable=SC2086  # JAVA_OPTS holds several options
     env "${SERVICE_ENV[@]}" java ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --diffusion.bundled-model="$MODEL_DIR" \
-        --diffusion.models-dir=target/no-extra-models "$@" >"$log" 2>&1 &
+        --diffusion.models-dir=target/no-extra-models --diffusion.extra-bundled-models= "$@" >"$log" 2>&1 &
     SERVICES+=($!)
     until curl -sf "localhost:$port/actuator/health/readiness" | grep -q '"UP"'; do
         if ! kill -0 "${SERVICES[-1]}" 2>/dev/null; then
