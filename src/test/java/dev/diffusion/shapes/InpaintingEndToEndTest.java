@@ -33,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@link ShapeJudge} reads it, in at least 90% of 40 scenes that neither training nor other tests use.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "diffusion.models-dir=target/no-extra-models", "diffusion.workers.devices=cpu",
+    "diffusion.extra-bundled-models=", "diffusion.models-dir=target/no-extra-models", "diffusion.workers.devices=cpu",
     "diffusion.queue.capacity=64"})
 class InpaintingEndToEndTest {
 
