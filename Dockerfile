@@ -79,7 +79,8 @@ COPY src/main/models/shapes-lcm/ /app/bundled/shapes-lcm/
 # diffusion.extra-bundled-models and DIFFUSION_MODELSDIR to diffusion.models-dir.
 # libtorch: AVX2 kernels (AVX-512 ones gave intermittent NaN on AMD EPYC, see README), quiet logs, no usage
 # reports, no downloads (DJL_OFFLINE is the environment form of ai.djl.offline, which the service also sets).
-# DJL unpacks its JNI libraries into DJL_CACHE_DIR at start, so it must be writable.
+# DJL unpacks its JNI libraries into DJL_CACHE_DIR at start, so it must be writable; the workers keep their cost
+# measurements beside them (DIFFUSION_LIMITS_COSTCACHEDIR), so a restarted container does not measure again.
 # JVM: the heap gets a share of the container's memory and leaves the rest to libtorch, whose tensors live
 # outside it; an OutOfMemoryError ends the process so that Docker or Kubernetes restarts it. DJL copies tensors
 # through direct buffers that only a GC frees; without a cap they pile up to the heap's size (the soak benchmark saw
@@ -96,6 +97,7 @@ ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
     PYTORCH_VERSION=2.7.1 \
     PYTORCH_FLAVOR=${FLAVOR} \
     DJL_CACHE_DIR=/app/cache \
+    DIFFUSION_LIMITS_COSTCACHEDIR=/app/cache/costs \
     DJL_OFFLINE=true \
     ONEDNN_MAX_CPU_ISA=AVX2 \
     TORCH_CPP_LOG_LEVEL=ERROR \

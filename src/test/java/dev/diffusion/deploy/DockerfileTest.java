@@ -100,6 +100,17 @@ class DockerfileTest {
         assertThat(env()).containsEntry("DIFFUSION_EXTRABUNDLEDMODELS", String.join(",", extraDestinations));
     }
 
+    /** The image runs as the app user: what it writes at run time (DJL's cache, kept cost measurements) is its own. */
+    @Test
+    void whatTheServiceWritesIsUnderAFolderTheAppUserOwns() {
+        String chown = instructions.stream().filter(line -> line.contains("chown app ")).findFirst().orElseThrow();
+        List<String> owned = List.of(chown.substring(chown.indexOf("chown app ") + "chown app ".length()).split(" "));
+        for (String written : List.of("DJL_CACHE_DIR", "DIFFUSION_LIMITS_COSTCACHEDIR")) {
+            assertThat(env()).containsKey(written);
+            assertThat(owned).as(written).anyMatch(folder -> env().get(written).startsWith(folder));
+        }
+    }
+
     /** DJL must get the libtorch version the pom's JNI library was built for, in both flavors. */
     @Test
     void libtorchMatchesThePomsPytorchVersion() throws Exception {
