@@ -124,7 +124,7 @@ class WorkerTakeoverTest {
         List<String> jobs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             // two sizes, so that both workers get work (a worker here runs one size at a time)
-            String body = "{\"prompt\": \"a red circle\", \"steps\": 150, \"seed\": " + i
+            String body = "{\"prompt\": \"a red circle\", \"steps\": 80, \"seed\": " + i
                     + (i % 2 == 0 ? "" : ", \"width\": 96") + ", \"webhook\": \"" + receiver.url("/") + "\"}";
             var response = http.post("/generate", body);
             assertThat(response.statusCode()).isEqualTo(202);
