@@ -262,14 +262,20 @@ class PlaygroundBrowserTest {
                 .mapToObj(i -> marker + " #" + i + " cancelled").toList());
     }
 
-    @Test
-    void inpaintsWhereTheMaskBrushPainted(@TempDir Path files) throws Exception {
-        BufferedImage start = startImage(64, 64);
+    /** Writes a start image of that size as scene.png and chooses it in the page's file input, as a user does. */
+    private BufferedImage chooseStartImage(Path files, int width, int height) throws IOException {
+        BufferedImage start = startImage(width, height);
         Path file = files.resolve("scene.png");
         ImageIO.write(start, "png", file.toFile());
+        browser.findElement(By.id("init_image")).sendKeys(file.toAbsolutePath().toString());
+        return start;
+    }
+
+    @Test
+    void inpaintsWhereTheMaskBrushPainted(@TempDir Path files) throws Exception {
         type("prompt", "a green bar");
         type("seed", "21");
-        browser.findElement(By.id("init_image")).sendKeys(file.toAbsolutePath().toString());
+        BufferedImage start = chooseStartImage(files, 64, 64);
         WebElement canvas = maskCanvas(64, 64);
         assertThat(browser.findElement(By.id("strength-value")).getText()).isEqualTo("0.8");
         // a wider brush, from the keyboard: 5 px (a twelfth of the image) to 16
@@ -318,11 +324,8 @@ class PlaygroundBrowserTest {
 
     @Test
     void outpaintsToTheRightFromItsButton(@TempDir Path files) throws Exception {
-        BufferedImage start = startImage(64, 64);
-        Path file = files.resolve("scene.png");
-        ImageIO.write(start, "png", file.toFile());
         type("prompt", "more of the same");
-        browser.findElement(By.id("init_image")).sendKeys(file.toAbsolutePath().toString());
+        BufferedImage start = chooseStartImage(files, 64, 64);
         maskCanvas(64, 64);
 
         // from the keyboard, as any button of the page
@@ -365,9 +368,7 @@ class PlaygroundBrowserTest {
 
     @Test
     void theMaskBrushTakesTouchKeysAndItsButtons(@TempDir Path files) throws Exception {
-        Path file = files.resolve("scene.png");
-        ImageIO.write(startImage(48, 32), "png", file.toFile());
-        browser.findElement(By.id("init_image")).sendKeys(file.toAbsolutePath().toString());
+        chooseStartImage(files, 48, 32);
         WebElement canvas = maskCanvas(48, 32);
         assertThat(coveredPercent()).isZero();
 
