@@ -41,7 +41,7 @@ import shapes_data
 from clip_tokenizer import ClipTokenizer
 from models import TextEncoder, UNet, VaeDecoder, VaeEncoder, VaeEncoderMean, count_parameters, \
     guidance_scale_embedding
-from train import CaptionIds, cosine_lr, encode_pool, log, save_grid, set_lr
+from train import CaptionIds, cosine_lr, encode_pool, log, save_grid
 
 
 def load_teacher(args):
@@ -107,7 +107,12 @@ def distill(args, index, teacher, latents, attrs, rng, start):
     assert missing == ["cond_proj.weight"] and not unexpected, (missing, unexpected)
     target = copy.deepcopy(student).requires_grad_(False)
     log(start, f"student UNet {count_parameters(student)} parameters ({embedding_dim}-wide guidance embedding)")
-    optimizer = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.0)
+    # the guidance projection starts at zero: --cond-proj-lr-scale lets it learn faster than the copied weights
+    projection = [student.cond_proj.weight]
+    rest = [p for name, p in student.named_parameters() if name != "cond_proj.weight"]
+    optimizer = torch.optim.AdamW([{"params": rest, "lr_scale": 1.0},
+                                   {"params": projection, "lr_scale": args.cond_proj_lr_scale}],
+                                  lr=args.lr, weight_decay=0.0)
     first_step = 0
     if args.resume:
         # a run cut short goes on where its last checkpoint left it, with the same random streams
@@ -130,7 +135,9 @@ def distill(args, index, teacher, latents, attrs, rng, start):
     for step in range(first_step, args.steps):
         began = time.time()
         began_cpu = time.process_time()
-        set_lr(optimizer, cosine_lr(step, args.steps, args.lr, args.warmup))
+        lr = cosine_lr(step, args.steps, args.lr, args.warmup)
+        for group in optimizer.param_groups:
+            group["lr"] = lr * group["lr_scale"]
         picked = torch.from_numpy(rng.integers(0, len(latents), args.batch))
         x0 = latents[picked]
         captions = [shapes_data.caption(rng, attrs["color"][i], attrs["bg"][i], attrs["shape"][i], attrs["size"][i])
@@ -264,6 +271,8 @@ def parse_args():
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--cond-proj-lr-scale", type=float, default=1.0,
+                        help="the guidance embedding's projection learns at this multiple of --lr")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--ema-decay", type=float, default=0.95, help="of the target network")
     parser.add_argument("--log-every", type=int, default=50)

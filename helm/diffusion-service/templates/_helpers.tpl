@@ -130,7 +130,8 @@ Environment of both roles: the queue on Redis. KEDA reads the same variables fro
 
 {{/*
 Volumes of both roles: the settings, the models, and writable folders under a read-only root file system
-(/tmp for Tomcat, /app/cache for the native libraries DJL unpacks).
+(/tmp for Tomcat and the fused-attention copy of a network while it loads, /app/cache for the native libraries
+DJL unpacks).
 */}}
 {{- define "diffusion-service.volumes" -}}
 - name: config

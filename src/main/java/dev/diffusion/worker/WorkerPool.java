@@ -107,17 +107,8 @@ public class WorkerPool implements SmartLifecycle {
             Map<String, CallBudget> budgets = new ConcurrentHashMap<>();
             Map<String, ModelFolder> folders = new LinkedHashMap<>();
             for (ModelFolder folder : catalog.folders()) {
-                long began = System.nanoTime();
-                LoadedModel model = LoadedModel.load(folder, device);
-                resources.add(model);
-                DiffusionPipeline pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
-                        IntraOpThreads.forMachine(batching.parallelFromRows()));
-                resources.add(pipeline);
-                warmUp(pipeline);
-                pipelines.put(folder.name(), pipeline);
+                pipelines.put(folder.name(), loadAndWarmUp(folder, device));
                 folders.put(folder.name(), folder);
-                log.info("model {} loaded and warmed on {} in {} ms", folder.name(), device,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
             }
             Map<String, MeasuredCosts> measured = new ConcurrentHashMap<>();
             Consumer<Runnable> measureCosts = betweenCalls -> pipelines.forEach((name, pipeline) ->
@@ -188,6 +179,38 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
+    private DiffusionPipeline loadAndWarmUp(ModelFolder folder, Device device) {
+        long began = System.nanoTime();
+        LoadedModel.Attention attention =
+                settings.fusedAttention() ? LoadedModel.Attention.FUSED : LoadedModel.Attention.AS_EXPORTED;
+        LoadedModel model = LoadedModel.load(folder, device, attention);
+        DiffusionPipeline pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
+                IntraOpThreads.forMachine(batching.parallelFromRows()));
+        try {
+            warmUp(pipeline);
+        } catch (RuntimeException e) {
+            pipeline.close();
+            model.close();
+            if (attention == LoadedModel.Attention.AS_EXPORTED || model.loadNotes().isEmpty()) {
+                throw e;
+            }
+            // the fused attention loaded but does not run on this model: it still runs as exported
+            log.warn("model {}: fused attention failed in the warm-up ({}); loading it as exported", folder.name(),
+                    e.toString());
+            model = LoadedModel.load(folder, device, LoadedModel.Attention.AS_EXPORTED);
+            pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
+                    IntraOpThreads.forMachine(batching.parallelFromRows()));
+            warmUp(pipeline);
+        }
+        resources.add(model);
+        resources.add(pipeline);
+        List<String> notes = model.loadNotes();
+        log.info("model {} loaded and warmed on {} in {} ms{}", folder.name(), device,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+                notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+        return pipeline;
+    }
+
     private static void warmUp(DiffusionPipeline pipeline) {
         ModelIndex index = pipeline.index();
         for (int run = 0; run < 2; run++) {

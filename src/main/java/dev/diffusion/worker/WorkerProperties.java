@@ -17,6 +17,9 @@ import org.springframework.validation.annotation.Validated;
  *                      {@code spring.lifecycle.timeout-per-shutdown-phase}
  * @param memoryTrimInterval how often freed native memory goes back to the operating system (see
  *                      {@link NativeMemoryTrimmer}); 0: never
+ * @param fusedAttention attention through libtorch's fused {@code scaled_dot_product_attention} instead of the
+ *                      exported baddbmm/softmax/bmm (about twice as fast at large latents; see
+ *                      {@code dev.diffusion.model.FusedAttention}); false: the networks run exactly as exported
  */
 @Validated
 @ConfigurationProperties("diffusion.workers")
@@ -24,5 +27,6 @@ public record WorkerProperties(
         @NotBlank @DefaultValue("auto") String devices,
         @Min(0) @DefaultValue("5") int previewEvery,
         @NotNull @DefaultValue("50s") Duration shutdownGrace,
-        @NotNull @DefaultValue("10s") Duration memoryTrimInterval) {
+        @NotNull @DefaultValue("10s") Duration memoryTrimInterval,
+        @DefaultValue("true") boolean fusedAttention) {
 }
