@@ -108,11 +108,14 @@ def distill(args, index, teacher, latents, attrs, rng, start):
     target = copy.deepcopy(student).requires_grad_(False)
     log(start, f"student UNet {count_parameters(student)} parameters ({embedding_dim}-wide guidance embedding)")
     # the guidance projection starts at zero: --cond-proj-lr-scale lets it learn faster than the copied weights
-    projection = [student.cond_proj.weight]
-    rest = [p for name, p in student.named_parameters() if name != "cond_proj.weight"]
-    optimizer = torch.optim.AdamW([{"params": rest, "lr_scale": 1.0},
-                                   {"params": projection, "lr_scale": args.cond_proj_lr_scale}],
-                                  lr=args.lr, weight_decay=0.0)
+    # (one parameter group when it does not, so that checkpoints of earlier runs still resume)
+    if args.cond_proj_lr_scale == 1.0:
+        groups = [{"params": list(student.parameters()), "lr_scale": 1.0}]
+    else:
+        groups = [{"params": [p for name, p in student.named_parameters() if name != "cond_proj.weight"],
+                   "lr_scale": 1.0},
+                  {"params": [student.cond_proj.weight], "lr_scale": args.cond_proj_lr_scale}]
+    optimizer = torch.optim.AdamW(groups, lr=args.lr, weight_decay=0.0)
     first_step = 0
     if args.resume:
         # a run cut short goes on where its last checkpoint left it, with the same random streams
@@ -137,7 +140,7 @@ def distill(args, index, teacher, latents, attrs, rng, start):
         began_cpu = time.process_time()
         lr = cosine_lr(step, args.steps, args.lr, args.warmup)
         for group in optimizer.param_groups:
-            group["lr"] = lr * group["lr_scale"]
+            group["lr"] = lr * group.get("lr_scale", 1.0)  # a resumed optimizer may not carry it
         picked = torch.from_numpy(rng.integers(0, len(latents), args.batch))
         x0 = latents[picked]
         captions = [shapes_data.caption(rng, attrs["color"][i], attrs["bg"][i], attrs["shape"][i], attrs["size"][i])
