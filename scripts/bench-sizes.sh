@@ -14,11 +14,13 @@
 #   the best thread count is kept, and idle OpenMP threads sleep as in the service (OMP_WAIT_POLICY=PASSIVE; on a
 #   shared machine spinning threads made two threads many times slower than one). Its seconds per UNet call (one
 #   step: 2 rows), images/s and peak resident memory;
-# - the service gets the same requests (one image, $STEPS steps, that size, the model's default scheduler and
-#   guidance) from closed-loop clients at each concurrency of $CONCURRENCY (dev.diffusion.bench.BatchingLoad), after
+# - the service gets the same requests (one image, $STEPS steps, that size, DPM-Solver++ 2M as the loop has it, the
+#   model's default guidance) from closed-loop clients at each concurrency of $CONCURRENCY (dev.diffusion.bench.BatchingLoad), after
 #   $WARMUP unmeasured requests at that size: images/s, seconds per UNet call at concurrency 1 (from its
 #   diffusion.model.call metric), and the peak resident memory of the process over the size's cells (VmHWM, reset
 #   before each size).
+# Before the sizes of a model, a pixel check: the loop makes the service's image of seed 42 at the first size, within
+# 2 levels per channel, or the script stops (it would not be the same work).
 # Prints a Markdown table with the service's speed against the loop's. Not a test: figures depend on the machine;
 # results go in BENCHMARKS.md.
 #
@@ -61,6 +63,20 @@ for spec in "$@"; do
     pid=${SERVICES[-1]}
     echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native runtime: .*' "$log" | head -1)"
     IFS=, read -ra sizes <<<"${spec#*:}"
+    # same work: the loop must make the service's image (seed 42, the first size) within 2 levels per channel
+    px=${sizes[0]}
+    # (a 503 until the worker has measured the model's costs: curl retries it)
+    curl -sf --retry 300 --retry-delay 2 -X POST "$url/generate?wait=true" -H 'Accept: image/png' \
+        -H 'Content-Type: application/json' -d "{\"prompt\": \"a red circle on a blue background\", \"seed\": 42, \"width\": $px, \"height\": $px,
+             \"steps\": $STEPS, \"scheduler\": \"dpmpp_2m\"}" -o "$OUT/service-$(basename "$MODEL_DIR")-check.png"
+    if ! check=$("$PYTHON" scripts/pytorch_loop.py --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images 0 \
+            --any-default-scheduler --reference "$OUT/service-$(basename "$MODEL_DIR")-check.png" --seed 42 \
+            --prompt "a red circle on a blue background"); then
+        echo "$check"
+        echo "the loop does not make the service's image of $MODEL_DIR, so it would not be the same work" >&2
+        exit 1
+    fi
+    echo "  $check"
     for px in "${sizes[@]}"; do
         latent=$((px / scale))
         # the loop, at each thread count; the best images/s is kept
@@ -68,7 +84,7 @@ for spec in "$@"; do
         for threads in $LOOP_THREADS; do
             line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
                 GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
-                --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads")
+                --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads" --any-default-scheduler)
             echo "  $px px, loop: $line"
             if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \
                     'BEGIN { exit !(a > b) }'; then
@@ -82,7 +98,7 @@ for spec in "$@"; do
 
         # the service
         echo 5 >"/proc/$pid/clear_refs"  # resets the peak resident memory (VmHWM)
-        extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS"
+        extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS, \"scheduler\": \"dpmpp_2m\""
         declare -A service_rate=()
         service_step=""
         for c in $CONCURRENCY; do

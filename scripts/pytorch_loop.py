@@ -36,7 +36,7 @@ from PIL import Image, PngImagePlugin
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "training"))
 import evaluate  # noqa: E402  (src/training, after the path is set)
 import sampling  # noqa: E402
-from clip_tokenizer import ClipTokenizer  # noqa: E402
+from clip_tokenizer import EOS_ID, ClipTokenizer  # noqa: E402
 
 PROMPTS = ["a red circle on a blue background", "a small green square", "a large yellow triangle on a purple background",
            "a white square on a black background", "a blue triangle", "an orange circle on a green background"]
@@ -60,18 +60,30 @@ class Timed:
 
 
 class Loop:
-    def __init__(self, model_dir, device, size=None, steps=None):
+    def __init__(self, model_dir, device, size=None, steps=None, any_default_scheduler=False):
         models, self.index = evaluate.load_model_folder(model_dir)
         self.device = device
         with open(os.path.join(model_dir, "scheduler", "scheduler_config.json")) as f:
             config = json.load(f)
-        check_schedule(config, self.index)
-        self.timestep_spacing = config.get("timestep_spacing", "linspace")
-        self.steps_offset = config.get("steps_offset", 0)
+        check_schedule(config, self.index, any_default_scheduler)
+        # as diffusers' from_config: a key the file lists under _use_default_values takes DPMSolverMultistepScheduler's
+        # own default (SD 1.5's file lists timestep_spacing: it runs linspace, not the file's leading)
+        defaults = set(config.get("_use_default_values", []))
+        self.timestep_spacing = "linspace" if "timestep_spacing" in defaults else config.get("timestep_spacing",
+                                                                                             "linspace")
+        self.steps_offset = 0 if "steps_offset" in defaults else config.get("steps_offset", 0)
         self.text_encoder = Timed(models["text_encoder"], device)
         self.unet = Timed(models["unet"], device)
         self.vae_decoder = Timed(models["vae_decoder"], device)
-        self.networks = (self.text_encoder, self.unet, self.vae_decoder)
+        self.networks = [self.text_encoder, self.unet, self.vae_decoder]
+        self.sdxl = self.index.get("unet_extra_inputs") == ["text_embeds", "time_ids"]
+        if self.sdxl:
+            # SDXL: a second text encoder (its pooled output is the UNet's text_embeds) and the size/crop time ids
+            self.text_encoder_2 = Timed(torch.jit.load(os.path.join(model_dir, "text_encoder_2", "model.pt")),
+                                        device)
+            self.networks.append(self.text_encoder_2)
+            if self.index["time_ids"] != ["original_size", "crops_coords_top_left", "target_size"]:
+                raise SystemExit(f"this loop sends SDXL's default time ids, not {self.index['time_ids']}")
         self.tokenizer = ClipTokenizer()
         self.size = size or self.index["sample_size"]
         self.latent_size = self.size // self.index["vae_scale_factor"]
@@ -80,19 +92,46 @@ class Loop:
     def generate(self, prompts, seeds):
         """PNG bytes and RGB pixels [n,H,W,3] of one image per (prompt, seed), all in the same network calls."""
         n = len(prompts)
-        ids = torch.tensor([self.tokenizer.input_ids("")] * n + [self.tokenizer.input_ids(p) for p in prompts])
+        texts = [""] * n + list(prompts)
+        ids = torch.tensor([self.tokenizer.input_ids(text) for text in texts])
         hidden = self.text_encoder(ids.to(self.device))
+        unet = self.unet
+        if self.sdxl:
+            hidden, unet = self.sdxl_conditions(texts, hidden)
         # on the host from each image's seed, as the service does (and diffusers with a CPU generator)
         noise = torch.cat([torch.randn(1, self.index["latent_channels"], self.latent_size, self.latent_size,
                                        generator=torch.Generator().manual_seed(seed)) for seed in seeds])
         noise = noise.to(self.device)
-        latents = sampling.dpmpp_2m_sample(self.unet, noise, hidden[n:], hidden[:n], self.steps,
+        latents = sampling.dpmpp_2m_sample(unet, noise, hidden[n:], hidden[:n], self.steps,
                                            self.index["default_guidance_scale"], self.timestep_spacing,
                                            self.steps_offset)
         decoded = self.vae_decoder(latents / self.index["scaling_factor"])
         # as the service and diffusers: clamp((x + 1) / 2) * 255, rounded
         rgb = ((decoded / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
         return [self.png(image, prompt, seed) for image, prompt, seed in zip(rgb, prompts, seeds)], rgb
+
+    def sdxl_conditions(self, texts, hidden):
+        """Both encoders' hidden states side by side, and the UNet with the pooled output and time ids bound, as
+        diffusers' StableDiffusionXLPipeline gives them; the empty negative prompts are zeros
+        (force_zeros_for_empty_prompt)."""
+        pad = self.index.get("pad_token_id_2", self.index["pad_token_id"])
+        ids_2 = []
+        for text in texts:  # the second tokenizer pads with its own id after the end token
+            row = self.tokenizer.input_ids(text)
+            end = row.index(EOS_ID, 1) + 1
+            ids_2.append(row[:end] + [pad] * (len(row) - end))
+        hidden_2, pooled = self.text_encoder_2(torch.tensor(ids_2).to(self.device))
+        hidden = torch.cat([hidden, hidden_2], dim=-1)
+        n = len(texts) // 2
+        if self.index.get("force_zeros_for_empty_prompt", False):
+            hidden[:n] = 0
+            pooled[:n] = 0
+        time_ids = torch.tensor([[self.size, self.size, 0, 0, self.size, self.size]] * len(texts),
+                                dtype=torch.float32, device=self.device)
+
+        def unet(x, t, context):
+            return self.unet(x, t, context, pooled, time_ids)
+        return hidden, unet
 
     def png(self, rgb, prompt, seed):
         size = self.size
@@ -108,13 +147,14 @@ class Loop:
         return sum(network.seconds for network in self.networks)
 
 
-def check_schedule(config, index):
-    """The sampler implements SD's scaled-linear epsilon schedule and DPM-Solver++ 2M; refuse anything else."""
+def check_schedule(config, index, any_default_scheduler=False):
+    """The sampler implements SD's scaled-linear epsilon schedule and DPM-Solver++ 2M; refuse anything else (a model
+    whose default scheduler is another only with any_default_scheduler: the service must then be asked for dpmpp_2m)."""
     expected = {"num_train_timesteps": sampling.NUM_TRAIN_TIMESTEPS, "beta_schedule": "scaled_linear",
                 "beta_start": 0.00085, "beta_end": 0.012, "prediction_type": "epsilon"}
     config = {"prediction_type": "epsilon", **config}  # diffusers' default, which SD 1.x configs leave out
     wrong = {key: config.get(key) for key, value in expected.items() if config.get(key) != value}
-    if wrong or index["default_scheduler"] != "dpmpp_2m":
+    if wrong or (index["default_scheduler"] != "dpmpp_2m" and not any_default_scheduler):
         raise SystemExit(f"this loop implements dpmpp_2m on {expected}; the model has {wrong or ''} "
                          f"default_scheduler {index['default_scheduler']}")
 
@@ -146,6 +186,9 @@ def main():
     parser.add_argument("--size", type=int, help="image width and height in pixels (the model's sample_size)")
     parser.add_argument("--steps", type=int, help="denoising steps (the model's default_steps)")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda with a CUDA build of torch (not Debian's)")
+    parser.add_argument("--any-default-scheduler", action="store_true",
+                        help="run DPM-Solver++ 2M on a model whose default scheduler is another (for timing; ask the "
+                             "service for dpmpp_2m too)")
     parser.add_argument("--graph-optimizer", action="store_true",
                         help="TorchScript's profiling executor on (off by default, as in the service)")
     parser.add_argument("--reference", help="a PNG of the service to compare pixels with")
@@ -155,7 +198,7 @@ def main():
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    loop = Loop(args.model, torch.device(args.device), args.size, args.steps)
+    loop = Loop(args.model, torch.device(args.device), args.size, args.steps, args.any_default_scheduler)
     with torch.no_grad(), torch.jit.optimized_execution(args.graph_optimizer):
         if args.reference and not compare(loop, args.reference, args.prompt, args.seed, args.tolerance):
             raise SystemExit(f"the loop's image differs from the service's by more than {args.tolerance} levels")
