@@ -62,6 +62,13 @@ for spec in "$@"; do
     url=http://localhost:$PORT
     pid=${SERVICES[-1]}
     echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native runtime: .*' "$log" | head -1)"
+    # the worker measures the model's call costs after start (10-40 s of calls at many sizes): not during the cells
+    waited=0
+    until curl -sf "$url/models" | grep -q '"allowed_sizes":{'; do
+        sleep 1
+        waited=$((waited + 1))
+    done
+    echo "  costs measured $waited s after ready"
     IFS=, read -ra sizes <<<"${spec#*:}"
     # same work: the loop must make the service's image (seed 42, the first size) within 2 levels per channel
     px=${sizes[0]}

@@ -30,5 +30,5 @@ public record BatchingProperties(
         @Min(1) @Max(64) @DefaultValue("8") int maxBatchSize,
         @Min(1) @Max(16) @DefaultValue("4") int maxGroups,
         @NotNull @DurationMin(millis = 0) @DurationMax(seconds = 1) @DefaultValue("0ms") Duration gatherWait,
-        @Min(0) @DefaultValue("4") int parallelFromRows) {
+        @Min(0) @DefaultValue("16") int parallelFromRows) {
 }

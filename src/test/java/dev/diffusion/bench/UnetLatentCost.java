@@ -20,7 +20,8 @@ import java.util.Arrays;
  * What one UNet call costs at a given latent size, and what the native allocator makes of it: the median wall time,
  * the process's CPU time (user + system, all threads) and its minor page faults per call, after one untimed call.
  * Page faults per call show whether freed buffers are reused or fetched from the kernel again. With {@code TRIM=1}
- * in the environment every call follows a {@code malloc_trim(0)}, as the service's memory trimmer does every 10 s.
+ * in the environment every call follows a {@code malloc_trim(0)}, as the service's memory trimmer does every 10 s;
+ * with {@code ATTENTION=exported} the networks run as exported instead of with the service's fused attention.
  * For BENCHMARKS.md ("Real sizes"); not a test.
  *
  * <pre>
@@ -41,7 +42,10 @@ public class UnetLatentCost {
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         int calls = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         CLibrary libc = "1".equals(System.getenv("TRIM")) ? Native.load("c", CLibrary.class) : null;
-        try (LoadedModel model = LoadedModel.load(folder, Device.cpu());
+        // ATTENTION=exported: the networks as exported, without the fused attention the service loads them with
+        LoadedModel.Attention attention = "exported".equals(System.getenv("ATTENTION"))
+                ? LoadedModel.Attention.AS_EXPORTED : LoadedModel.Attention.FUSED;
+        try (LoadedModel model = LoadedModel.load(folder, Device.cpu(), attention);
                 ModelPredictors predictors = model.newPredictors()) {
             System.out.println("libtorch native runtime: " + DjlSettings.nativeRuntime());
             JniUtils.setNumThreads(threads);
@@ -74,9 +78,10 @@ public class UnetLatentCost {
                     }
                 }
             }
-            System.out.printf("latent %dx%d, %d rows, %d thread(s)%s: wall %.0f ms, CPU %.0f ms, %.0f minor page faults "
-                    + "per call (medians of %d)%n", side, side, rows, threads, libc == null ? "" : ", trimmed before each",
-                    median(wall), median(cpu), median(faults), calls);
+            System.out.printf("%s attention, latent %dx%d, %d rows, %d thread(s)%s: wall %.0f ms, CPU %.0f ms, "
+                    + "%.0f minor page faults per call (medians of %d)%n",
+                    attention == LoadedModel.Attention.FUSED ? "fused" : "exported", side, side, rows, threads,
+                    libc == null ? "" : ", trimmed before each", median(wall), median(cpu), median(faults), calls);
         }
     }
 

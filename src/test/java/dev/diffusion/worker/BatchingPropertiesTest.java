@@ -20,7 +20,7 @@ class BatchingPropertiesTest {
     @Test
     void defaultsToBatchesOfEightJobsInFourGroupsWithoutAGatherWait() {
         context.run(started -> assertThat(started.getBean(BatchingProperties.class))
-                .isEqualTo(new BatchingProperties(8, 4, Duration.ZERO, 4)));
+                .isEqualTo(new BatchingProperties(8, 4, Duration.ZERO, 16)));
     }
 
     @Test
