@@ -24,7 +24,7 @@
 # Prints a Markdown table with the service's speed against the loop's. Not a test: figures depend on the machine;
 # results go in BENCHMARKS.md.
 #
-# env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (2), PORT (18088),
+# env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24), PORT (18088),
 #      JAVA_OPTS, REBUILD=1 (package the jar again), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ STEPS=${STEPS:-8}
 IMAGES=${IMAGES:-4}   # at least the highest concurrency, so that its clients fill a batch
 CONCURRENCY=${CONCURRENCY:-1 4}
 LOOP_THREADS=${LOOP_THREADS:-1 2}
-WARMUP=${WARMUP:-2}
+WARMUP=${WARMUP:-24}  # the worker's Java code runs compiled at full speed only after some thousand steps
 PORT=${PORT:-18088}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=target/bench-sizes
