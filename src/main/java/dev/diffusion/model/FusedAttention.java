@@ -22,7 +22,8 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>Why: a traced attention computes the full {@code [batch × heads, N, N]} score matrix (baddbmm, softmax, bmm),
  * which at Stable Diffusion's latent sizes is hundreds of MB per call and ran 1.3–1.6× slower in libtorch 2.7.1 than in
- * torch 1.13 on the same file (BENCHMARKS.md, "Real sizes"). libtorch 2.7.1's fused CPU kernel never builds that matrix.
+ * torch 1.13 on the same file (BENCHMARKS.md, "Real sizes"). libtorch 2.7.1's fused CPU kernel never builds that
+ * matrix.
  * torch 1.13, which our exports and users' older exports were made with, has no such operator to trace, so the
  * archive's TorchScript source (its {@code code/} entries, compiled again at every load) is rewritten instead. The
  * file on disk is left alone; the rewritten copy lives in a temporary folder until libtorch has read it.

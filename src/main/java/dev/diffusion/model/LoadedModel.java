@@ -92,7 +92,8 @@ public final class LoadedModel implements AutoCloseable {
                 int blocks = FusedAttention.rewriteArchive(file, copy.resolve(file.getFileName()));
                 if (blocks > 0) {
                     ZooModel<NDList, NDList> model = loadFile(copy.resolve(file.getFileName()), device);
-                    notes.add(part + ": " + blocks + (blocks == 1 ? " attention block" : " attention blocks") + " fused");
+                    notes.add(part + ": " + blocks + (blocks == 1 ? " attention block" : " attention blocks")
+                            + " fused");
                     return model;
                 }
             } catch (IOException | RuntimeException e) {

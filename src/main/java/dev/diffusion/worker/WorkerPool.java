@@ -178,28 +178,28 @@ public class WorkerPool implements SmartLifecycle {
         return costLimits.probeCallTime().toNanos() / 1e9;
     }
 
-    /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
+    /**
+     * Loads a model on a device and warms it up; should its fused attention fail the warm-up, it is loaded again as
+     * exported (the fused form loaded but does not run on this model, which still runs, only slower).
+     */
     private DiffusionPipeline loadAndWarmUp(ModelFolder folder, Device device) {
         long began = System.nanoTime();
         LoadedModel.Attention attention =
                 settings.fusedAttention() ? LoadedModel.Attention.FUSED : LoadedModel.Attention.AS_EXPORTED;
         LoadedModel model = LoadedModel.load(folder, device, attention);
-        DiffusionPipeline pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
-                IntraOpThreads.forMachine(batching.parallelFromRows()));
+        DiffusionPipeline pipeline = newPipeline(model, device);
         try {
             warmUp(pipeline);
         } catch (RuntimeException e) {
             pipeline.close();
             model.close();
             if (attention == LoadedModel.Attention.AS_EXPORTED || model.loadNotes().isEmpty()) {
-                throw e;
+                throw e;  // nothing was fused: the model itself fails
             }
-            // the fused attention loaded but does not run on this model: it still runs as exported
             log.warn("model {}: fused attention failed in the warm-up ({}); loading it as exported", folder.name(),
                     e.toString());
             model = LoadedModel.load(folder, device, LoadedModel.Attention.AS_EXPORTED);
-            pipeline = new DiffusionPipeline(model, metrics.modelCalls(device),
-                    IntraOpThreads.forMachine(batching.parallelFromRows()));
+            pipeline = newPipeline(model, device);
             warmUp(pipeline);
         }
         resources.add(model);
@@ -211,6 +211,12 @@ public class WorkerPool implements SmartLifecycle {
         return pipeline;
     }
 
+    private DiffusionPipeline newPipeline(LoadedModel model, Device device) {
+        return new DiffusionPipeline(model, metrics.modelCalls(device),
+                IntraOpThreads.forMachine(batching.parallelFromRows()));
+    }
+
+    /** The first calls of each network set up its kernels and memory; make them before the first user waits. */
     private static void warmUp(DiffusionPipeline pipeline) {
         ModelIndex index = pipeline.index();
         for (int run = 0; run < 2; run++) {
