@@ -5,37 +5,110 @@ import java.util.List;
 /**
  * What one network call costs (bytes of native memory at its peak, or seconds), as a function of its rows and the
  * latent area it works on: {@code fixed + rows × (perArea × area + perAreaSquared × area²)}. The square term is
- * attention's: its score matrices grow with the square of the number of latent positions. Fitted to measured calls by
- * least squares, every coefficient at least zero.
+ * attention's: its score matrices grow with the square of the number of latent positions. A call of at least
+ * {@code parallelFrom} work (rows × area) runs on more threads ({@link IntraOpThreads}), and its time is that times
+ * {@code parallelFactor}: one curve cannot follow the step down where the second core joins (a 64x64 decoder call of
+ * the bundled model took 0.059 s on two threads, a 56x56 one 0.085 s on one). Fitted to measured calls by least
+ * squares, every coefficient at least zero.
+ *
+ * @param parallelFrom   work from which calls run on more threads; 0: every call runs alike (memory; costs stored
+ *                       before this was measured)
+ * @param parallelFactor what those calls cost against the curve (below 1: faster); ignored where parallelFrom is 0
  */
-public record CallCost(double fixed, double perArea, double perAreaSquared) {
+public record CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom,
+        double parallelFactor) {
 
     /** One measured call: its rows, its latent area (height × width) and what it cost. */
     public record Sample(int rows, double area, double value) {
     }
 
+    /** Factors of parallel calls tried by the fit: two threads on two cores at best halve a call's time. */
+    private static final double LEAST_FACTOR = 0.3;
+    private static final double MOST_FACTOR = 1.5;
+    private static final double FACTOR_STEP = 0.01;
+
     public CallCost {
-        if (!(fixed >= 0 && perArea >= 0 && perAreaSquared >= 0)) {
+        if (!(fixed >= 0 && perArea >= 0 && perAreaSquared >= 0 && parallelFrom >= 0 && Double.isFinite(parallelFrom)
+                && (parallelFrom == 0 || parallelFactor > 0 && Double.isFinite(parallelFactor)))) {
             throw new IllegalArgumentException("call cost coefficients must be finite and at least zero");
         }
     }
 
+    /** A cost that does not change where calls take more threads. */
+    public CallCost(double fixed, double perArea, double perAreaSquared) {
+        this(fixed, perArea, perAreaSquared, 0, 1);
+    }
+
     public double estimate(int rows, double area) {
-        return fixed + rows * (perArea * area + perAreaSquared * area * area);
+        double cost = fixed + rows * (perArea * area + perAreaSquared * area * area);
+        return parallel(rows, area) ? cost * parallelFactor : cost;
+    }
+
+    private boolean parallel(int rows, double area) {
+        return parallelFrom > 0 && rows * area >= parallelFrom;
+    }
+
+    /** How a fit weighs its errors. */
+    public enum Errors {
+        /** In absolute terms: the largest calls measured, nearest the sizes predicted for, weigh most (memory, whose
+         * small calls are mostly the allocator's noise). */
+        ABSOLUTE,
+        /** Relative to the measured value: every call counts alike, small or large (time, which is measured well at
+         * every size and asked of calls of every size). */
+        RELATIVE
+    }
+
+    /**
+     * The fit to {@code samples} of calls that run on more threads from {@code parallelFrom} work (0: none do): the
+     * curve and the factor of those calls together, the factor the one of least error (searched in steps of 0.01).
+     */
+    public static CallCost fit(List<Sample> samples, Errors errors, double parallelFrom) {
+        CallCost plain = fit(samples, errors);
+        boolean anyParallel = samples.stream().anyMatch(s -> s.rows() * s.area() >= parallelFrom);
+        boolean anySerial = samples.stream().anyMatch(s -> s.rows() * s.area() < parallelFrom);
+        if (parallelFrom <= 0 || !anyParallel || !anySerial) {
+            return plain;  // nothing to tell the two kinds of call apart by
+        }
+        CallCost best = null;
+        double bestError = Double.MAX_VALUE;
+        for (double factor = LEAST_FACTOR; factor <= MOST_FACTOR + 1e-9; factor += FACTOR_STEP) {
+            double f = factor;
+            List<Sample> serial = samples.stream()
+                    .map(s -> s.rows() * s.area() >= parallelFrom ? new Sample(s.rows(), s.area(), s.value() / f) : s)
+                    .toList();
+            CallCost curve = fit(serial, errors);
+            CallCost candidate = new CallCost(curve.fixed, curve.perArea, curve.perAreaSquared, parallelFrom, f);
+            double error = candidate.error(samples, errors);
+            if (error < bestError) {
+                bestError = error;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    /** The sum of squared errors over the samples, as the fit weighs them. */
+    private double error(List<Sample> samples, Errors errors) {
+        double sum = 0;
+        for (Sample sample : samples) {
+            double difference = estimate(sample.rows(), sample.area()) - sample.value();
+            double scale = errors == Errors.RELATIVE && sample.value() > 0 ? sample.value() : 1;
+            sum += difference * difference / (scale * scale);
+        }
+        return sum;
     }
 
     /**
      * The least-squares fit to {@code samples}, keeping every coefficient at least zero: a coefficient that would come
-     * out negative is left out and the others fitted again. Errors count in absolute terms, so the largest calls
-     * measured, nearest the sizes predicted for, weigh most.
+     * out negative is left out and the others fitted again.
      */
-    public static CallCost fit(List<Sample> samples) {
+    public static CallCost fit(List<Sample> samples, Errors errors) {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no samples to fit a call cost to");
         }
         boolean[] used = {true, true, true};
         while (true) {
-            double[] coefficients = solve(samples, used);
+            double[] coefficients = solve(samples, used, errors);
             int negative = -1;
             for (int k = 0; k < 3; k++) {
                 if (used[k] && coefficients[k] < 0 && (negative < 0 || coefficients[k] < coefficients[negative])) {
@@ -50,18 +123,19 @@ public record CallCost(double fixed, double perArea, double perAreaSquared) {
     }
 
     /** Least squares over the used terms (normal equations, scaled for conditioning; three unknowns at most). */
-    private static double[] solve(List<Sample> samples, boolean[] used) {
+    private static double[] solve(List<Sample> samples, boolean[] used, Errors errors) {
         double largest = samples.stream().mapToDouble(s -> s.rows() * s.area()).max().orElse(1);
         double[][] normal = new double[3][3];
         double[] right = new double[3];
         for (Sample sample : samples) {
             double x = sample.rows() * sample.area() / largest;
             double[] terms = {1, x, x * sample.area() / largest};
+            double weight = errors == Errors.RELATIVE && sample.value() > 0 ? 1 / (sample.value() * sample.value()) : 1;
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 3; j++) {
-                    normal[i][j] += terms[i] * terms[j];
+                    normal[i][j] += weight * terms[i] * terms[j];
                 }
-                right[i] += terms[i] * sample.value();
+                right[i] += weight * terms[i] * sample.value();
             }
         }
         for (int k = 0; k < 3; k++) {

@@ -50,6 +50,18 @@ public record IntraOpThreads(int fewRows, int manyRows, int manyFrom) {
         return rows * Math.max(valuesPerRow, ROW_VALUES) >= manyFrom * ROW_VALUES ? manyRows : fewRows;
     }
 
+    /**
+     * The work (rows × latent area) from which a call takes {@code manyRows} threads instead of {@code fewRows}, for a
+     * latent of this many channels; 0 if every call takes the same. Latents smaller than 16x16 count as they are here,
+     * not as whole rows: the cost model is only approximate for such tiny calls anyway.
+     */
+    public double parallelFromArea(int latentChannels) {
+        if (manyFrom == Integer.MAX_VALUE || manyRows == fewRows) {
+            return 0;
+        }
+        return (double) manyFrom * ROW_VALUES / latentChannels;
+    }
+
     /** Sets the calling thread's intra-op threads for a call whose first input has this shape. */
     public void applyFor(Shape input) {
         int threads = forInput(input);

@@ -66,6 +66,11 @@ public final class DiffusionPipeline implements AutoCloseable {
         this.threads = threads;
     }
 
+    /** libtorch's thread counts this pipeline sets by a call's work. */
+    public IntraOpThreads threads() {
+        return threads;
+    }
+
     public ModelIndex index() {
         return index;
     }

@@ -13,21 +13,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
  * path, at latent sides from 8 up by 8 until a call takes {@code maxCallSeconds} (or a quarter of the memory budget,
  * or the side is eight times the model's own), at one row (image) each, and at the model's own size also at more.
- * Each call is made three times: the first sets up kernels for the shape, of the others the shorter time counts (CPU
- * time of the calling thread, so other load on the machine does not count) and the larger memory. Memory is the
- * growth of the resident size to the call's peak, with freed memory handed back to the system first, so that what
- * the allocator kept from earlier calls does not hide it. {@link CallCost#fit} turns the samples into the cost model.
+ * Each call is made four times: the first sets up kernels for the shape, the second measures memory, the shorter of
+ * the last two counts as its time (CPU time of the calling thread, so other load on the machine does not count).
+ * Memory is the growth of the resident size to the call's peak, with freed memory handed back to the system first,
+ * so that what the allocator kept from earlier calls does not hide it. The timed calls run as a serving worker's do,
+ * on the memory the allocator kept: after that hand-back a call pays a page fault for every page it touches, which
+ * doubled a 48x48 UNet call of the bundled model (BENCHMARKS.md, "What does admission by cost predict").
+ * {@link CallCost#fit} turns the samples into the cost model.
  */
 public final class CostProbe {
 
     /** A UNet halves the latent three times. */
     private static final int SIDE_STEP = 8;
     private static final int TIMED_RUNS = 2;
+    /** The most rows of a batch measured at the model's own size (the 8 guided images of a full batch give 16). */
+    private static final int MAX_BATCH_ROWS = 32;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final DiffusionPipeline pipeline;
@@ -59,11 +65,20 @@ public final class CostProbe {
         ModelIndex index = pipeline.index();
         int ownSide = index.sampleSize() / index.vaeScaleFactor();
         int lastSide = 8 * roundUp(ownSide);
+        // time steps down where a call takes more threads; memory does not
+        double parallelFrom = pipeline.threads().parallelFromArea(index.latentChannels());
         for (int side = SIDE_STEP; side <= lastSide; side += SIDE_STEP) {
             Measured call = record(unetBytes, unetSeconds, side, 1, this::unetCall);
             if (side == roundUp(ownSide)) {
                 record(unetBytes, unetSeconds, side, 2, this::unetCall);
-                record(unetBytes, unetSeconds, side, 4, this::unetCall);
+                Measured fourRows = record(unetBytes, unetSeconds, side, 4, this::unetCall);
+                // a batch at the model's own size, the service's most common call, gains from more threads otherwise
+                // than one large image does: measure one where batches take more threads
+                int batchRows = (int) Math.ceil(parallelFrom / ((double) side * side));
+                if (batchRows > 4 && batchRows <= MAX_BATCH_ROWS
+                        && fourRows.seconds() * batchRows / 4 <= maxCallSeconds) {
+                    record(unetBytes, unetSeconds, side, batchRows, this::unetCall);
+                }
             }
             if (call.seconds() > maxCallSeconds || call.bytes() > memoryBudget / 4) {
                 break;
@@ -79,8 +94,8 @@ public final class CostProbe {
                 break;
             }
         }
-        return new ModelCosts(fitOrZero(unetBytes), CallCost.fit(unetSeconds), fitOrZero(vaeBytes),
-                CallCost.fit(vaeSeconds));
+        return new ModelCosts(fitOrZero(unetBytes), CallCost.fit(unetSeconds, CallCost.Errors.RELATIVE, parallelFrom),
+                fitOrZero(vaeBytes), CallCost.fit(vaeSeconds, CallCost.Errors.RELATIVE, parallelFrom));
     }
 
     /** A network call at a latent side, with so many rows (or images). */
@@ -111,45 +126,46 @@ public final class CostProbe {
         return timed(side, images, (sampled, pixels) -> pipeline.decode(sampled, pixels, pixels));
     }
 
-    /**
-     * The call run three times: the first sets up kernels for the shape; of the others the shorter time counts, and
-     * the larger memory.
-     */
+    /** The call run four times: kernels set up, then memory measured, then the shorter of two timed runs. */
     private Measured timed(int side, int rows, BiConsumer<List<ImageSampling>, Integer> network) {
         int pixels = side * pipeline.index().vaeScaleFactor();
         GenerationRequest request = GenerationRequest.txt2img("a cost probe", "", pixels, pixels, 1, 1.0,
                 pipeline.index().defaultScheduler(), 0, rows);
-        Measured best = null;
-        for (int run = 0; run <= TIMED_RUNS; run++) {
+        // each run prepares its own images (text encoding, noise) outside what is measured
+        Supplier<Runnable> nextCall = () -> {
             List<ImageSampling> images = pipeline.prepare(request);
-            Measured call = measure(() -> network.accept(images, pixels));
-            if (run > 0) {
-                best = best == null ? call : best.fastest(call);
-            }
+            return () -> network.accept(images, pixels);
+        };
+        nextCall.get().run();
+        long bytes = measuresMemory ? peakGrowth(nextCall.get()) : 0;
+        double seconds = Double.MAX_VALUE;
+        for (int run = 0; run < TIMED_RUNS; run++) {
+            seconds = Math.min(seconds, cpuSeconds(nextCall.get()));
         }
-        return best;
+        return new Measured(seconds, bytes);
     }
 
     /**
      * The call's time as the CPU time of the calling thread, which takes part in every one of its parallel sections
-     * (so this is its time on an otherwise idle machine, whatever else the machine runs), and its memory.
+     * (so this is its time on an otherwise idle machine, whatever else the machine runs).
      */
-    private Measured measure(Runnable call) {
-        long before = 0;
-        if (measuresMemory) {
-            NativeMemory.releaseFreed();
-            before = NativeMemory.residentBytes();
-            NativeMemory.resetPeak();
-        }
+    private static double cpuSeconds(Runnable call) {
         long start = THREADS.getCurrentThreadCpuTime();
         call.run();
-        double seconds = (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
-        long bytes = measuresMemory ? Math.max(0, NativeMemory.peakBytes() - before) : 0;
-        return new Measured(seconds, bytes);
+        return (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
+    }
+
+    /** The growth of the resident size to the call's peak, from what it is once freed memory is handed back. */
+    private static long peakGrowth(Runnable call) {
+        NativeMemory.releaseFreed();
+        long before = NativeMemory.residentBytes();
+        NativeMemory.resetPeak();
+        call.run();
+        return Math.max(0, NativeMemory.peakBytes() - before);
     }
 
     private static CallCost fitOrZero(List<CallCost.Sample> samples) {
-        return samples.isEmpty() ? new CallCost(0, 0, 0) : CallCost.fit(samples);
+        return samples.isEmpty() ? new CallCost(0, 0, 0) : CallCost.fit(samples, CallCost.Errors.ABSOLUTE);
     }
 
     private static int roundUp(int side) {
@@ -158,11 +174,6 @@ public final class CostProbe {
 
     /** One call's time and the growth of the resident size to its peak (0 where memory is not measured). */
     public record Measured(double seconds, long bytes) {
-
-        /** The shorter time and the larger memory of two calls of the same kind. */
-        Measured fastest(Measured other) {
-            return new Measured(Math.min(seconds, other.seconds), Math.max(bytes, other.bytes));
-        }
     }
 
 

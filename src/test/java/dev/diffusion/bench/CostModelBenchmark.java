@@ -1,11 +1,17 @@
 package dev.diffusion.bench;
 
 import ai.djl.Device;
+import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.pipeline.DiffusionPipeline;
+import dev.diffusion.pipeline.ModelCallListener;
 import dev.diffusion.worker.CostProbe;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -21,30 +27,49 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class CostModelBenchmark {
 
     @Test
-    void printPredictedAgainstMeasured() {
+    void printPredictedAgainstMeasured() throws IOException {
+        // to a file first: libtorch's warnings (stderr) break lines of the standard output
+        Path out = Path.of(System.getProperty("benchmark.out", "target/cost-model.txt"));
+        try (PrintStream file = new PrintStream(Files.newOutputStream(out), true, StandardCharsets.UTF_8)) {
+            print(file);
+        }
+        System.out.print(Files.readString(out));
+    }
+
+    private void print(PrintStream table) {
         Path modelDir = Path.of(System.getProperty("benchmark.model", "src/main/models/shapes"));
         int[] sides = ints(System.getProperty("benchmark.sides", "48,80,96,128"));
         int[] rows = ints(System.getProperty("benchmark.rows", "1,2,4"));
+        // libtorch's threads as a worker sets them (diffusion.batching.parallel-from-rows, default 16)
+        IntraOpThreads threads = IntraOpThreads.forMachine(Integer.getInteger("benchmark.parallelFromRows", 16));
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
-                DiffusionPipeline pipeline = new DiffusionPipeline(model)) {
+                DiffusionPipeline pipeline = new DiffusionPipeline(model, ModelCallListener.NONE, threads)) {
             CostProbe probe = new CostProbe(pipeline, 0.5, 8L << 30, true, () -> { });
             long start = System.nanoTime();
             ModelCosts costs = probe.measure();
-            System.out.printf(Locale.ROOT, "model %s, probe %.1f s: %s%n", modelDir, (System.nanoTime() - start) / 1e9,
-                    costs);
-            System.out.printf(Locale.ROOT, "%-5s %-4s %-32s %-32s %-28s %-28s%n", "side", "rows",
-                    "unet s predicted/measured", "unet MB predicted/measured", "vae s predicted/measured",
-                    "vae MB predicted/measured");
+            table.printf(Locale.ROOT, "model %s, %s, probe %.1f s: %s%n", modelDir, threads,
+                    (System.nanoTime() - start) / 1e9, costs);
+            // the machine's own speed drifts (a shared VM: the same call's CPU time stepped from 0.058 to 0.045 s
+            // within a minute); a reference call before each line measures it, as a worker's pace does (WorkerPace)
+            int referenceSide = Integer.getInteger("benchmark.referenceSide", 48);
+            double reference = probe.unetCall(referenceSide, 1).seconds();
+            table.printf(Locale.ROOT, "%-5s %-4s %-5s %-32s %-32s %-28s %-28s %-10s %-10s%n", "side", "rows",
+                    "pace", "unet s predicted/measured", "unet MB predicted/measured", "vae s predicted/measured",
+                    "vae MB predicted/measured", "unet s×pace", "vae s×pace");
             for (int side : sides) {
                 for (int r : rows) {
+                    double pace = probe.unetCall(referenceSide, 1).seconds() / reference;
                     CostProbe.Measured unet = probe.unetCall(side, r);
                     CostProbe.Measured vae = probe.vaeCall(side, r);
                     double area = (double) side * side;
-                    System.out.printf(Locale.ROOT, "%-5d %-4d %-32s %-32s %-28s %-28s%n", side, r,
-                            pair(costs.unetSeconds().estimate(r, area), unet.seconds(), 1),
+                    double unetSeconds = costs.unetSeconds().estimate(r, area);
+                    double vaeSeconds = costs.vaeSeconds().estimate(r, area);
+                    table.printf(Locale.ROOT, "%-5d %-4d %-5.2f %-32s %-32s %-28s %-28s %-10s %-10s%n", side, r,
+                            pace, pair(unetSeconds, unet.seconds(), 1),
                             pair(costs.unetBytes().estimate(r, area), unet.bytes(), 1e6),
-                            pair(costs.vaeSeconds().estimate(r, area), vae.seconds(), 1),
-                            pair(costs.vaeBytes().estimate(r, area), vae.bytes(), 1e6));
+                            pair(vaeSeconds, vae.seconds(), 1),
+                            pair(costs.vaeBytes().estimate(r, area), vae.bytes(), 1e6),
+                            error(unetSeconds * pace, unet.seconds()), error(vaeSeconds * pace, vae.seconds()));
                 }
             }
         }
@@ -53,6 +78,10 @@ class CostModelBenchmark {
     private static String pair(double predicted, double measured, double unit) {
         return String.format(Locale.ROOT, "%.3f / %.3f (%+.0f%%)", predicted / unit, measured / unit,
                 100 * (predicted - measured) / measured);
+    }
+
+    private static String error(double predicted, double measured) {
+        return String.format(Locale.ROOT, "%+.0f%%", 100 * (predicted - measured) / measured);
     }
 
     private static int[] ints(String list) {

@@ -35,6 +35,15 @@ class IntraOpThreadsTest {
     }
 
     @Test
+    void theWorkFromWhichCallsTakeMoreThreadsIsGivenInRowsTimesLatentArea() {
+        // 8 rows of 4x16x16: 8 × 256 positions at 4 channels, half as many positions at 8 channels
+        assertThat(new IntraOpThreads(1, 2, 8).parallelFromArea(4)).isEqualTo(2048);
+        assertThat(new IntraOpThreads(1, 2, 8).parallelFromArea(8)).isEqualTo(1024);
+        assertThat(IntraOpThreads.UNCHANGED.parallelFromArea(4)).isZero();
+        assertThat(new IntraOpThreads(2, 2, 8).parallelFromArea(4)).isZero();
+    }
+
+    @Test
     void setsTheCallingThreadsCountInLibtorch() {
         // libtorch must be loaded before its thread count can be read
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")),

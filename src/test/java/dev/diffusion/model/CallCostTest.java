@@ -1,0 +1,90 @@
+package dev.diffusion.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CallCostTest {
+
+    /** One-row calls at latent sides 8..128 and a few more rows at 16, as the probe measures. */
+    private static List<CallCost.Sample> samples(CallCost truth) {
+        List<CallCost.Sample> samples = new ArrayList<>();
+        for (int side = 8; side <= 128; side += 8) {
+            samples.add(sample(truth, 1, side));
+        }
+        samples.add(sample(truth, 2, 16));
+        samples.add(sample(truth, 4, 16));
+        return samples;
+    }
+
+    private static CallCost.Sample sample(CallCost truth, int rows, int side) {
+        double area = (double) side * side;
+        return new CallCost.Sample(rows, area, truth.estimate(rows, area));
+    }
+
+    @Test
+    void aCurveWithoutParallelCallsIsFoundAgain() {
+        CallCost truth = new CallCost(0.01, 2e-5, 1e-10);
+
+        CallCost fitted = CallCost.fit(samples(truth), CallCost.Errors.RELATIVE);
+
+        assertThat(fitted.fixed()).isCloseTo(0.01, within(1e-6));
+        assertThat(fitted.perArea()).isCloseTo(2e-5, within(1e-9));
+        assertThat(fitted.perAreaSquared()).isCloseTo(1e-10, within(1e-13));
+    }
+
+    @Test
+    void theStepWhereCallsTakeMoreThreadsIsFittedWithTheCurve() {
+        // from 64x64 (4096 rows × area) calls run on two threads at 0.6 of the one-thread curve
+        CallCost truth = new CallCost(0.005, 1.5e-5, 2e-10, 4096, 0.6);
+        List<CallCost.Sample> samples = samples(truth);
+
+        CallCost fitted = CallCost.fit(samples, CallCost.Errors.RELATIVE, 4096);
+        CallCost oneCurve = CallCost.fit(samples, CallCost.Errors.RELATIVE);
+
+        assertThat(fitted.parallelFactor()).isCloseTo(0.6, within(0.011));
+        for (int[] call : new int[][] {{1, 48}, {3, 32}, {2, 64}, {4, 96}, {8, 128}, {1, 160}}) {
+            double area = (double) call[1] * call[1];
+            double measured = truth.estimate(call[0], area);
+            assertThat(fitted.estimate(call[0], area)).as("%d rows at %d", call[0], call[1])
+                    .isCloseTo(measured, within(0.03 * measured));
+        }
+        // one curve through both kinds of call misses a one-thread call just below the step by far more
+        double area = 56.0 * 56;
+        assertThat(Math.abs(oneCurve.estimate(1, area) / truth.estimate(1, area) - 1)).isGreaterThan(0.1);
+    }
+
+    @Test
+    void relativeErrorsFitSmallCallsAsWellAsLargeOnes() {
+        // a curve the form cannot follow exactly: a cost per call of the square root of the area on top
+        List<CallCost.Sample> samples = new ArrayList<>();
+        for (int side = 8; side <= 128; side += 8) {
+            double area = (double) side * side;
+            samples.add(new CallCost.Sample(1, area, 0.002 * side + 1e-5 * area));
+        }
+
+        CallCost relative = CallCost.fit(samples, CallCost.Errors.RELATIVE);
+        CallCost absolute = CallCost.fit(samples, CallCost.Errors.ABSOLUTE);
+
+        double worstRelative = 0;
+        double worstAbsolute = 0;
+        for (CallCost.Sample sample : samples) {
+            worstRelative = Math.max(worstRelative, Math.abs(relative.estimate(1, sample.area()) / sample.value() - 1));
+            worstAbsolute = Math.max(worstAbsolute, Math.abs(absolute.estimate(1, sample.area()) / sample.value() - 1));
+        }
+        assertThat(worstRelative).isLessThan(worstAbsolute);
+    }
+
+    @Test
+    void noNegativeCoefficientAndNoFactorWithoutAThreshold() {
+        assertThatThrownBy(() -> new CallCost(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CallCost(0, 1, 0, 100, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new CallCost(0, 1, 0, 0, 0).estimate(2, 10)).isEqualTo(20);
+        assertThat(new CallCost(0, 1, 0, 20, 0.5).estimate(2, 10)).isEqualTo(10);
+        assertThat(new CallCost(0, 1, 0, 21, 0.5).estimate(2, 10)).isEqualTo(20);
+    }
+}
