@@ -143,7 +143,8 @@ def distill(args, index, teacher, latents, attrs, rng, start):
             group["lr"] = lr * group.get("lr_scale", 1.0)  # a resumed optimizer may not carry it
         picked = torch.from_numpy(rng.integers(0, len(latents), args.batch))
         x0 = latents[picked]
-        captions = [shapes_data.caption(rng, attrs["color"][i], attrs["bg"][i], attrs["shape"][i], attrs["size"][i])
+        captions = [shapes_data.caption(rng, attrs["color"][i], attrs["bg"][i], attrs["shape"][i], attrs["size"][i],
+                                        template_weights=args.template_weights)
                     for i in picked.tolist()]
         context = contexts(captions)
         start_t = ddim_timesteps[torch.from_numpy(rng.integers(0, args.ddim_steps, args.batch))]
@@ -271,6 +272,8 @@ def parse_args():
     parser.add_argument("--w-max", type=float, default=3.5)
     parser.add_argument("--loss", choices=["huber", "l2"], default="huber")
     parser.add_argument("--huber-c", type=float, default=0.001)
+    parser.add_argument("--template-weights", type=float, nargs=3, default=list(shapes_data.TEMPLATE_WEIGHTS),
+                        help="shares of the caption templates: with size and background, with background, neither")
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=1e-4)
