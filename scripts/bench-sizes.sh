@@ -24,7 +24,11 @@
 # Prints a Markdown table with the service's speed against the loop's. Not a test: figures depend on the machine;
 # results go in BENCHMARKS.md.
 #
-# env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24), PORT (18088),
+# Each size runs ROUNDS times, the two sides in turn, and each side keeps its best round: this machine switches
+# between two speeds for minutes at a time, and a cell whose sides ran at different speeds moved by up to 1.5×.
+#
+# env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24), ROUNDS (2),
+#      WARMUP_AGAIN (4, before the service's later rounds), PORT (18088),
 #      JAVA_OPTS, REBUILD=1 (package the jar again), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +38,8 @@ IMAGES=${IMAGES:-4}   # at least the highest concurrency, so that its clients fi
 CONCURRENCY=${CONCURRENCY:-1 4}
 LOOP_THREADS=${LOOP_THREADS:-1 2}
 WARMUP=${WARMUP:-24}  # the worker's Java code runs compiled at full speed only after some thousand steps
+WARMUP_AGAIN=${WARMUP_AGAIN:-4}  # before the service's later rounds of a size
+ROUNDS=${ROUNDS:-2}
 PORT=${PORT:-18088}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=target/bench-sizes
@@ -42,7 +48,7 @@ source scripts/bench-service.sh
 (($# > 0)) || set -- src/main/models/shapes:64,128,256
 began=$(date -u +%H:%M)
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\")"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS)"
 
 # unet_seconds URL: the sum and count of the service's UNet calls so far
 unet_seconds() {
@@ -86,42 +92,53 @@ for spec in "$@"; do
     echo "  $check"
     for px in "${sizes[@]}"; do
         latent=$((px / scale))
-        # the loop, at each thread count; the best images/s is kept
+        # ROUNDS times in turn, the loop (at each thread count) and the service (at each concurrency): the machine
+        # switches between two speeds for minutes at a time (BENCHMARKS.md, "Real sizes"), so each side keeps its best
+        # round, as it keeps its best thread count
         best=""
-        for threads in $LOOP_THREADS; do
-            line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
-                GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
-                --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads" --any-default-scheduler)
-            echo "  $px px, loop: $line"
-            if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \
-                    'BEGIN { exit !(a > b) }'; then
-                best=$line
-                best_threads=$threads
-            fi
+        declare -A service_rate=()
+        service_step=""
+        echo 5 >"/proc/$pid/clear_refs"  # resets the peak resident memory (VmHWM)
+        for round in $(seq "$ROUNDS"); do
+            for threads in $LOOP_THREADS; do
+                line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
+                    GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
+                    --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads" --any-default-scheduler)
+                echo "  $px px, round $round, loop: $line"
+                if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \
+                        'BEGIN { exit !(a > b) }'; then
+                    best=$line
+                    best_threads=$threads
+                fi
+            done
+
+            # the service; the first round warms it up at this size ($WARMUP requests), later ones need a few only
+            extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS, \"scheduler\": \"dpmpp_2m\""
+            warmup=$WARMUP
+            ((round == 1)) || warmup=$WARMUP_AGAIN
+            for c in $CONCURRENCY; do
+                before=$(unet_seconds "$url")
+                WARMUP_REQUESTS=$warmup BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
+                    "service=$url" >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
+                after=$(unet_seconds "$url")
+                row=$(grep "^| $c | service |" "$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt")
+                rate=$(cut -d'|' -f4 <<<"$row" | xargs)
+                echo "  $px px, round $round, service at concurrency $c: $rate images/s"
+                if [[ -n ${service_rate[$c]:-} ]] && awk -v a="$rate" -v b="${service_rate[$c]}" 'BEGIN { exit !(a <= b) }'
+                then
+                    continue
+                fi
+                service_rate[$c]=$rate
+                if [[ $c == 1 ]]; then
+                    # the warm-up's calls are in the difference too: they are at the same size
+                    service_step=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " ");
+                        printf "%.4f", (y[1] - x[1]) / (y[2] - x[2]) }')
+                fi
+            done
         done
         loop_rate=$(field "$best" images/s)
         loop_step=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "s" && $(i + 1) == "per") print $(i - 1) }' <<<"$best")
         loop_rss=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "resident") print $(i + 1) }' <<<"$best")
-
-        # the service
-        echo 5 >"/proc/$pid/clear_refs"  # resets the peak resident memory (VmHWM)
-        extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS, \"scheduler\": \"dpmpp_2m\""
-        declare -A service_rate=()
-        service_step=""
-        for c in $CONCURRENCY; do
-            before=$(unet_seconds "$url")
-            WARMUP_REQUESTS=$WARMUP BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
-                "service=$url" >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
-            after=$(unet_seconds "$url")
-            row=$(grep "^| $c | service |" "$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt")
-            service_rate[$c]=$(cut -d'|' -f4 <<<"$row" | xargs)
-            if [[ $c == 1 ]]; then
-                # the warm-up's calls are in the difference too: they are at the same size
-                service_step=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " ");
-                    printf "%.4f", (y[1] - x[1]) / (y[2] - x[2]) }')
-            fi
-            echo "  $px px, service at concurrency $c: ${service_rate[$c]} images/s"
-        done
         service_rss=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
         row="| $(basename "$MODEL_DIR") | $px ($latent×$latent) | $loop_step s ($best_threads thr.) | ${service_step:-–} s"
         row+=" | $([[ -n $service_step ]] && ratio "$loop_step" "$service_step" || echo –) | $loop_rate"
@@ -138,7 +155,7 @@ done
 
 echo
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\"), from $began UTC"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS), from $began UTC"
 echo
 header="| model | image px (latent) | loop s per step (threads) | service s per step | service speed against the loop | loop images/s"
 rule="| --- | --- | --- | --- | --- | ---"
