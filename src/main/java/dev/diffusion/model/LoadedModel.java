@@ -68,6 +68,7 @@ public final class LoadedModel implements AutoCloseable {
         ZooModel<NDList, NDList> vaeDecoder = null;
         try {
             textEncoder = loadPart(folder, ModelFolder.TEXT_ENCODER, device, attention, notes);
+            NativeRuntime.applyLibtorchLogLevel();  // libtorch is loaded now
             textEncoder2 = folder.hasSecondTextEncoder()
                     ? loadPart(folder, ModelFolder.TEXT_ENCODER_2, device, attention, notes) : null;
             unet = loadPart(folder, ModelFolder.UNET, device, attention, notes);

@@ -2,6 +2,7 @@ package dev.diffusion.model;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,12 +26,19 @@ import java.util.List;
  * of its heap back go up to 1 GiB ({@code mallopt}, as {@code MALLOC_MMAP_THRESHOLD_}/{@code MALLOC_TRIM_THRESHOLD_}
  * would), so that freed buffers are reused. glibc serves threads other than the main one from arenas of bounded
  * size, so larger buffers are still mapped anew on every call: jemalloc (README, "Native memory") keeps them.</li>
+ * <li>Logging: libtorch logs errors only ({@code TORCH_CPP_LOG_LEVEL=ERROR}). On CPUs NNPACK does not support it
+ * warned at every convolution, thousands of lines a minute. A C++ program must ask c10 to read the variable, as
+ * Python's torch does at import and DJL does not: {@link #applyLibtorchLogLevel} does, once libtorch is loaded.</li>
  * </ul>
  */
 public final class NativeRuntime {
 
     static final String HUGE_PAGES = "THP_MEM_ALLOC_ENABLE";
     static final String WAIT_POLICY = "OMP_WAIT_POLICY";
+    static final String LOG_LEVEL = "TORCH_CPP_LOG_LEVEL";
+    /** {@code c10::initLogging()}: reads {@value #LOG_LEVEL} into c10's log level. */
+    private static final String INIT_LOGGING = "_ZN3c1011initLoggingEv";
+    private static boolean logLevelApplied;
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_MMAP_THRESHOLD = -3;
     private static final int KEEP_UP_TO = 1 << 30;
@@ -58,6 +66,9 @@ public final class NativeRuntime {
             if (setIfAbsent(libc, WAIT_POLICY, "PASSIVE")) {
                 done.add("idle OpenMP threads sleep");
             }
+            if (setIfAbsent(libc, LOG_LEVEL, "ERROR")) {
+                done.add("libtorch logs errors only");
+            }
             if (setIfAbsent(libc, HUGE_PAGES, "1")) {
                 done.add("libtorch buffers of 2 MB and more on transparent huge pages");
             }
@@ -81,6 +92,36 @@ public final class NativeRuntime {
     private static boolean glibcMallocSetByHand() {
         return System.getenv("GLIBC_TUNABLES") != null || System.getenv("MALLOC_MMAP_THRESHOLD_") != null
                 || System.getenv("MALLOC_TRIM_THRESHOLD_") != null;
+    }
+
+    /**
+     * Has c10 read {@value #LOG_LEVEL} (see the class comment); call once libtorch is loaded. Returns whether it could:
+     * not where the library or the call is missing (another libtorch build, no {@code /proc}).
+     */
+    public static synchronized boolean applyLibtorchLogLevel() {
+        if (!logLevelApplied) {
+            try {
+                Path c10 = loadedLibrary("libc10.so");
+                if (c10 != null) {
+                    NativeLibrary.getInstance(c10.toString()).getFunction(INIT_LOGGING).invokeVoid(new Object[0]);
+                    logLevelApplied = true;
+                }
+            } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
+                return false;
+            }
+        }
+        return logLevelApplied;
+    }
+
+    /** The path of a shared library mapped into this process, or null. */
+    static Path loadedLibrary(String fileName) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            int slash = line.indexOf('/');
+            if (slash >= 0 && line.endsWith("/" + fileName)) {
+                return Path.of(line.substring(slash));
+            }
+        }
+        return null;
     }
 
     /** Whether jemalloc is mapped into this process (preloaded, as in the Docker image). */
