@@ -63,11 +63,10 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
      * curve and the factor of those calls together, the factor the one of least error (searched in steps of 0.01).
      */
     public static CallCost fit(List<Sample> samples, Errors errors, double parallelFrom) {
-        CallCost plain = fit(samples, errors);
         boolean anyParallel = samples.stream().anyMatch(s -> s.rows() * s.area() >= parallelFrom);
         boolean anySerial = samples.stream().anyMatch(s -> s.rows() * s.area() < parallelFrom);
         if (parallelFrom <= 0 || !anyParallel || !anySerial) {
-            return plain;  // nothing to tell the two kinds of call apart by
+            return fit(samples, errors);  // nothing to tell the two kinds of call apart by
         }
         CallCost best = null;
         double bestError = Double.MAX_VALUE;
