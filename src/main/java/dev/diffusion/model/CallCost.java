@@ -91,10 +91,14 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         double sum = 0;
         for (Sample sample : samples) {
             double difference = estimate(sample.rows(), sample.area()) - sample.value();
-            double scale = errors == Errors.RELATIVE && sample.value() > 0 ? sample.value() : 1;
-            sum += difference * difference / (scale * scale);
+            sum += weight(sample, errors) * difference * difference;
         }
         return sum;
+    }
+
+    /** A sample's weight in a fit's squared errors: 1, or for relative errors 1 / value². */
+    private static double weight(Sample sample, Errors errors) {
+        return errors == Errors.RELATIVE && sample.value() > 0 ? 1 / (sample.value() * sample.value()) : 1;
     }
 
     /**
@@ -129,7 +133,7 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         for (Sample sample : samples) {
             double x = sample.rows() * sample.area() / largest;
             double[] terms = {1, x, x * sample.area() / largest};
-            double weight = errors == Errors.RELATIVE && sample.value() > 0 ? 1 / (sample.value() * sample.value()) : 1;
+            double weight = weight(sample, errors);
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 3; j++) {
                     normal[i][j] += weight * terms[i] * terms[j];
