@@ -26,9 +26,16 @@
 #
 # Each size runs ROUNDS times, the two sides in turn, and each side keeps its best round: this machine switches
 # between two speeds for minutes at a time, and a cell whose sides ran at different speeds moved by up to 1.5×.
+# The two speeds are the vCPUs' (scripts/vcpu-speeds.sh: one of the two ran 1.5-1.9× slower than the other for
+# minutes, host contention), so a single-threaded side runs at the speed of whichever vCPU it lands on. With
+# PIN=fastest (the default) each round first measures the vCPUs and prints them; then the loop's one-thread run and,
+# at a size where one thread is the loop's best (its first round), the service's whole process for concurrency 1 run
+# on the fastest vCPU of that round, the same one for both sides (the service's other threads, HTTP and the JIT,
+# share that vCPU with its worker: no advantage to the service). Runs on two threads are not pinned. PIN=none: no
+# pinning, as before.
 #
 # env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24), ROUNDS (2),
-#      WARMUP_AGAIN (4, before the service's later rounds), PORT (18088),
+#      WARMUP_AGAIN (4, before the service's later rounds), PIN (fastest or none), PORT (18088),
 #      JAVA_OPTS, REBUILD=1 (package the jar again), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +47,7 @@ LOOP_THREADS=${LOOP_THREADS:-1 2}
 WARMUP=${WARMUP:-24}  # the worker's Java code runs compiled at full speed only after some thousand steps
 WARMUP_AGAIN=${WARMUP_AGAIN:-4}  # before the service's later rounds of a size
 ROUNDS=${ROUNDS:-2}
+PIN=${PIN:-fastest}
 PORT=${PORT:-18088}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=target/bench-sizes
@@ -48,7 +56,7 @@ source scripts/bench-service.sh
 (($# > 0)) || set -- src/main/models/shapes:64,128,256
 began=$(date -u +%H:%M)
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS)"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS PIN=$PIN)"
 
 # unet_seconds URL: the sum and count of the service's UNet calls so far
 unet_seconds() {
@@ -67,6 +75,7 @@ for spec in "$@"; do
     start_service "$PORT" "$log"
     url=http://localhost:$PORT
     pid=${SERVICES[-1]}
+    all_cpus=$(taskset -p -c "$pid" | sed 's/.*: //')  # to undo a round's pinning
     echo "$MODEL_DIR: service ready in $READY_SECONDS s; $(grep -o 'native runtime: .*' "$log" | head -1)"
     # the worker measures the model's call costs after start (10-40 s of calls at many sizes): not during the cells
     waited=0
@@ -99,31 +108,48 @@ for spec in "$@"; do
         declare -A service_rate=()
         service_step=""
         echo 5 >"/proc/$pid/clear_refs"  # resets the peak resident memory (VmHWM)
+        one_thread_cell=""  # set after the first round: one thread is the loop's best at this size
         for round in $(seq "$ROUNDS"); do
+            pin_cpu=""
+            if [[ $PIN == fastest ]]; then
+                echo "  $px px, round $round, $(scripts/vcpu-speeds.sh)"
+                pin_cpu=$(scripts/vcpu-speeds.sh --fastest)
+            fi
             for threads in $LOOP_THREADS; do
+                pinned=()
+                if [[ -n $pin_cpu && $threads == 1 ]]; then
+                    pinned=(taskset -c "$pin_cpu")
+                fi
                 line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE \
-                    GOMP_SPINCOUNT=0 "$PYTHON" scripts/pytorch_loop.py \
+                    GOMP_SPINCOUNT=0 "${pinned[@]}" "$PYTHON" scripts/pytorch_loop.py \
                     --model "$MODEL_DIR" --size "$px" --steps "$STEPS" --images "$IMAGES" --warmup 1 --threads "$threads" --any-default-scheduler)
-                echo "  $px px, round $round, loop: $line"
+                echo "  $px px, round $round, loop${pinned[*]:+ on vCPU $pin_cpu}: $line"
                 if [[ -z $best ]] || awk -v a="$(field "$line" images/s)" -v b="$(field "$best" images/s)" \
                         'BEGIN { exit !(a > b) }'; then
                     best=$line
                     best_threads=$threads
                 fi
             done
+            [[ -n $one_thread_cell ]] || one_thread_cell=$([[ $best_threads == 1 ]] && echo yes || echo no)
 
             # the service; the first round warms it up at this size ($WARMUP requests), later ones need a few only
             extra="\"width\": $px, \"height\": $px, \"steps\": $STEPS, \"scheduler\": \"dpmpp_2m\""
             warmup=$WARMUP
             ((round == 1)) || warmup=$WARMUP_AGAIN
             for c in $CONCURRENCY; do
+                where=""
+                if [[ -n $pin_cpu && $one_thread_cell == yes && $c == 1 ]]; then
+                    taskset -a -p -c "$pin_cpu" "$pid" >/dev/null  # every thread of the process
+                    where=" on vCPU $pin_cpu"
+                fi
                 before=$(unet_seconds "$url")
                 WARMUP_REQUESTS=$warmup BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
                     "service=$url" >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
                 after=$(unet_seconds "$url")
+                [[ -z $where ]] || taskset -a -p -c "$all_cpus" "$pid" >/dev/null
                 row=$(grep "^| $c | service |" "$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt")
                 rate=$(cut -d'|' -f4 <<<"$row" | xargs)
-                echo "  $px px, round $round, service at concurrency $c: $rate images/s"
+                echo "  $px px, round $round, service at concurrency $c$where: $rate images/s"
                 if [[ -n ${service_rate[$c]:-} ]] && awk -v a="$rate" -v b="${service_rate[$c]}" 'BEGIN { exit !(a <= b) }'
                 then
                     continue
@@ -155,7 +181,7 @@ done
 
 echo
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS), from $began UTC"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS PIN=$PIN), from $began UTC"
 echo
 header="| model | image px (latent) | loop s per step (threads) | service s per step | service speed against the loop | loop images/s"
 rule="| --- | --- | --- | --- | --- | ---"

@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whether a process's small UNet calls stay as fast as they start: the service's pipeline (threads as a worker sets
  * them) makes rounds of small images (8 steps of DPM-Solver++ 2M at 128 px), each round followed by one large image
- * whose calls take both cores, and prints each round's median UNet call. For BENCHMARKS.md ("Real sizes", the slow
+ * whose calls take both cores, and prints each round's time per image and median call of each network. For BENCHMARKS.md ("Real sizes", the slow
  * state); not a test.
  *
  * <pre>
@@ -32,30 +34,36 @@ public class SmallCallDrift {
         int images = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int largePx = args.length > 3 ? Integer.parseInt(args[3]) : 384;
         int parallelFromRows = args.length > 4 ? Integer.parseInt(args[4]) : 16;
-        List<Double> unetMillis = Collections.synchronizedList(new ArrayList<>());
-        ModelCallListener listener = (network, count, nanos) -> {
-            if (network == ModelCallListener.Network.UNET) {
-                unetMillis.add(nanos / 1e6);
-            }
-        };
+        Map<ModelCallListener.Network, List<Double>> millis = new ConcurrentHashMap<>();
+        ModelCallListener listener = (network, count, nanos) ->
+                millis.computeIfAbsent(network, n -> Collections.synchronizedList(new ArrayList<>())).add(nanos / 1e6);
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
                 DiffusionPipeline pipeline = new DiffusionPipeline(model, listener,
                         IntraOpThreads.forMachine(parallelFromRows))) {
             for (int round = 0; round < rounds; round++) {
-                unetMillis.clear();
+                millis.clear();
+                long started = System.nanoTime();
                 for (int i = 0; i < images; i++) {
                     pipeline.generate(GenerationRequest.txt2img("a red circle", "", 128, 128, 8, 7.5, "dpmpp_2m", i, 1),
                             StepListener.NONE);
                 }
-                List<Double> sorted = new ArrayList<>(unetMillis);
-                Collections.sort(sorted);
-                System.out.printf("round %d: %d images at 128 px, UNet call median %.2f ms%n", round, images,
-                        sorted.get(sorted.size() / 2));
+                double imageMillis = (System.nanoTime() - started) / 1e6 / images;
+                System.out.printf("round %d: %d images at 128 px, %.1f ms an image; call medians: UNet %.2f ms, "
+                        + "text encoder %.2f ms, VAE decoder %.2f ms%n", round, images, imageMillis,
+                        median(millis.get(ModelCallListener.Network.UNET)),
+                        median(millis.get(ModelCallListener.Network.TEXT_ENCODER)),
+                        median(millis.get(ModelCallListener.Network.VAE_DECODER)));
                 if (largePx > 0) {
                     pipeline.generate(GenerationRequest.txt2img("a red circle", "", largePx, largePx, 2, 7.5,
                             "dpmpp_2m", 0, 1), StepListener.NONE);
                 }
             }
         }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 }
