@@ -29,6 +29,9 @@ import java.util.List;
  * <li>Logging: libtorch logs errors only ({@code TORCH_CPP_LOG_LEVEL=ERROR}). On CPUs NNPACK does not support it
  * warned at every convolution, thousands of lines a minute. A C++ program must ask c10 to read the variable, as
  * Python's torch does at import and DJL does not: {@link #applyLibtorchLogLevel} does, once libtorch is loaded.</li>
+ * <li>oneDNN's kernels go up to AVX2 ({@code ONEDNN_MAX_CPU_ISA=AVX2}): on AMD EPYC CPUs its AVX-512 kernels in libtorch
+ * 2.7.1 intermittently returned all-NaN UNet outputs (README, "Environment for libtorch"). Set it to {@code ALL} where
+ * AVX-512 is known to be safe.</li>
  * </ul>
  */
 public final class NativeRuntime {
@@ -36,6 +39,7 @@ public final class NativeRuntime {
     static final String HUGE_PAGES = "THP_MEM_ALLOC_ENABLE";
     static final String WAIT_POLICY = "OMP_WAIT_POLICY";
     static final String LOG_LEVEL = "TORCH_CPP_LOG_LEVEL";
+    static final String MAX_CPU_ISA = "ONEDNN_MAX_CPU_ISA";
     /** {@code c10::initLogging()}: reads {@value #LOG_LEVEL} into c10's log level. */
     private static final String INIT_LOGGING = "_ZN3c1011initLoggingEv";
     private static boolean logLevelApplied;
@@ -68,6 +72,9 @@ public final class NativeRuntime {
             }
             if (setIfAbsent(libc, LOG_LEVEL, "ERROR")) {
                 done.add("libtorch logs errors only");
+            }
+            if (setIfAbsent(libc, MAX_CPU_ISA, "AVX2")) {
+                done.add("oneDNN kernels up to AVX2");
             }
             if (setIfAbsent(libc, HUGE_PAGES, "1")) {
                 done.add("libtorch buffers of 2 MB and more on transparent huge pages");

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>
  * scripts/bench-program.sh SmallCallDrift MODEL_DIR [ROUNDS=2] [IMAGES=30] [LARGE_PX=384, 0: none]
- *     [PARALLEL_FROM_ROWS=16]
+ *     [PARALLEL_FROM_ROWS=16] [ATTENTION=FUSED or AS_EXPORTED]
  * </pre>
  */
 public class SmallCallDrift {
@@ -34,10 +34,12 @@ public class SmallCallDrift {
         int images = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int largePx = args.length > 3 ? Integer.parseInt(args[3]) : 384;
         int parallelFromRows = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+        LoadedModel.Attention attention = args.length > 5 ? LoadedModel.Attention.valueOf(args[5])
+                : LoadedModel.Attention.FUSED;
         Map<ModelCallListener.Network, List<Double>> millis = new ConcurrentHashMap<>();
         ModelCallListener listener = (network, count, nanos) ->
                 millis.computeIfAbsent(network, n -> Collections.synchronizedList(new ArrayList<>())).add(nanos / 1e6);
-        try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
+        try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu(), attention);
                 DiffusionPipeline pipeline = new DiffusionPipeline(model, listener,
                         IntraOpThreads.forMachine(parallelFromRows))) {
             for (int round = 0; round < rounds; round++) {
