@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Does the bundled model draw what the prompt asks? Random grammar prompts go through the Java engine, once with the
- * model's defaults and once with DPM-Solver++ 2M at 12 steps (a few-step model: its own scheduler at half its steps),
- * and {@link ShapeJudge} reads every image. The figures
+ * model's defaults and once with DPM-Solver++ 2M at 12 steps (a few-step model: its own scheduler at half its steps,
+ * reported but not held to the goals), and {@link ShapeJudge} reads every image. The figures
  * are printed and written to {@code target/adherence.txt}.
  * <p>
  * {@code -Dadherence.model=DIR} measures another model folder instead of {@code src/main/models/shapes}.
@@ -39,9 +39,11 @@ class PromptAdherenceTest {
         Path folder = modelFolder();
         List<Prompt> prompts = new ShapePrompts(PROMPT_SEED).next(PROMPTS);
         List<AdherenceMeasurement> measurements = new ArrayList<>();
+        boolean fewStep;
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(folder), Device.cpu());
                 DiffusionPipeline pipeline = new DiffusionPipeline(model)) {
             ModelIndex index = pipeline.index();
+            fewStep = index.takesGuidanceEmbedding();
             // a few-step (guidance-distilled) model: its defaults and half its steps; others: also DPM-Solver++ 12
             SamplingSettings second = index.takesGuidanceEmbedding()
                     ? new SamplingSettings(index.defaultScheduler(), Math.max(1, index.defaultSteps() / 2),
@@ -59,7 +61,8 @@ class PromptAdherenceTest {
         Files.createDirectories(REPORT.getParent());
         Files.writeString(REPORT, report);
         SoftAssertions goals = new SoftAssertions();
-        measurements.forEach(m -> m.check(goals, AdherenceMeasurement.GOALS));
+        // a few-step model's goals hold at its own step count; at half of it the figures are only reported
+        (fewStep ? measurements.subList(0, 1) : measurements).forEach(m -> m.check(goals, AdherenceMeasurement.GOALS));
         goals.assertAll();
     }
 
