@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Whether a process's small UNet calls stay as fast as they start: the service's pipeline (threads as a worker sets
  * them) makes rounds of small images (8 steps of DPM-Solver++ 2M at 128 px), each round followed by one large image
- * whose calls take both cores, and prints each round's time per image and median call of each network. For BENCHMARKS.md ("Real sizes", the slow
- * state); not a test.
+ * whose calls take both cores, and prints each round's time per image and median call of each network. For
+ * BENCHMARKS.md ("Real sizes", the slow state); not a test.
  *
  * <pre>
  * scripts/bench-program.sh SmallCallDrift MODEL_DIR [ROUNDS=2] [IMAGES=30] [LARGE_PX=384, 0: none]
