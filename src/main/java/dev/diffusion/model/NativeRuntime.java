@@ -29,9 +29,9 @@ import java.util.List;
  * <li>Logging: libtorch logs errors only ({@code TORCH_CPP_LOG_LEVEL=ERROR}). On CPUs NNPACK does not support it
  * warned at every convolution, thousands of lines a minute. A C++ program must ask c10 to read the variable, as
  * Python's torch does at import and DJL does not: {@link #applyLibtorchLogLevel} does, once libtorch is loaded.</li>
- * <li>oneDNN's kernels go up to AVX2 ({@code ONEDNN_MAX_CPU_ISA=AVX2}): on AMD EPYC CPUs its AVX-512 kernels in libtorch
- * 2.7.1 intermittently returned all-NaN UNet outputs (README, "Environment for libtorch"). Set it to {@code ALL} where
- * AVX-512 is known to be safe.</li>
+ * <li>oneDNN's kernels go up to AVX2 ({@code ONEDNN_MAX_CPU_ISA=AVX2}): on AMD EPYC CPUs its AVX-512 kernels in
+ * libtorch 2.7.1 intermittently returned all-NaN UNet outputs (README, "Environment for libtorch"). Set it to
+ * {@code ALL} where AVX-512 is known to be safe.</li>
  * </ul>
  */
 public final class NativeRuntime {
