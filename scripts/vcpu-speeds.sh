@@ -5,13 +5,14 @@
 #
 #   scripts/vcpu-speeds.sh [SAMPLES=1] [SECONDS_BETWEEN=5]     prints one line per sample
 #   scripts/vcpu-speeds.sh --fastest                            prints the fastest vCPU's number only
+#   env: ITERATIONS (1000000: the loop's length)
 set -euo pipefail
 probe() {
-    taskset -c "$1" python3 -c '
-import time
+    ITERATIONS=${ITERATIONS:-1000000} taskset -c "$1" python3 -c '
+import os, time
 def once():
     start = time.perf_counter(); total = 0
-    for i in range(1_000_000):
+    for i in range(int(os.environ["ITERATIONS"])):
         total += i * i
     return time.perf_counter() - start
 print(round(min(once() for _ in range(3)) * 1000))'
