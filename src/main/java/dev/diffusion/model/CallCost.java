@@ -48,6 +48,10 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         return parallelFrom > 0 && rows * area >= parallelFrom;
     }
 
+    private static boolean parallel(Sample sample, double parallelFrom) {
+        return sample.rows() * sample.area() >= parallelFrom;
+    }
+
     /** How a fit weighs its errors. */
     public enum Errors {
         /** In absolute terms: the largest calls measured, nearest the sizes predicted for, weigh most (memory, whose
@@ -63,8 +67,8 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
      * curve and the factor of those calls together, the factor the one of least error (searched in steps of 0.01).
      */
     public static CallCost fit(List<Sample> samples, Errors errors, double parallelFrom) {
-        boolean anyParallel = samples.stream().anyMatch(s -> s.rows() * s.area() >= parallelFrom);
-        boolean anySerial = samples.stream().anyMatch(s -> s.rows() * s.area() < parallelFrom);
+        boolean anyParallel = samples.stream().anyMatch(s -> parallel(s, parallelFrom));
+        boolean anySerial = samples.stream().anyMatch(s -> !parallel(s, parallelFrom));
         if (parallelFrom <= 0 || !anyParallel || !anySerial) {
             return fit(samples, errors);  // nothing to tell the two kinds of call apart by
         }
@@ -73,7 +77,7 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         for (double factor = LEAST_FACTOR; factor <= MOST_FACTOR + 1e-9; factor += FACTOR_STEP) {
             double f = factor;
             List<Sample> serial = samples.stream()
-                    .map(s -> s.rows() * s.area() >= parallelFrom ? new Sample(s.rows(), s.area(), s.value() / f) : s)
+                    .map(s -> parallel(s, parallelFrom) ? new Sample(s.rows(), s.area(), s.value() / f) : s)
                     .toList();
             CallCost curve = fit(serial, errors);
             CallCost candidate = new CallCost(curve.fixed, curve.perArea, curve.perAreaSquared, parallelFrom, f);
