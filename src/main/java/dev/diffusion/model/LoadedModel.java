@@ -68,7 +68,8 @@ public final class LoadedModel implements AutoCloseable {
         ZooModel<NDList, NDList> vaeDecoder = null;
         try {
             textEncoder = loadPart(folder, ModelFolder.TEXT_ENCODER, device, attention, notes);
-            NativeRuntime.applyLibtorchLogLevel();  // libtorch is loaded now
+            NativeRuntime.applyLibtorchLogLevel();  // libtorch is loaded now, and has made no matrix product yet
+            MklCodePath.apply();
             textEncoder2 = folder.hasSecondTextEncoder()
                     ? loadPart(folder, ModelFolder.TEXT_ENCODER_2, device, attention, notes) : null;
             unet = loadPart(folder, ModelFolder.UNET, device, attention, notes);

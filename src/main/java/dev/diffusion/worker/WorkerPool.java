@@ -11,6 +11,7 @@ import dev.diffusion.jobs.JobsProperties;
 import dev.diffusion.model.Devices;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
+import dev.diffusion.model.MklCodePath;
 import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -48,6 +50,7 @@ public class WorkerPool implements SmartLifecycle {
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
 
     private final FolderModelCatalog catalog;
+    private final AtomicBoolean mklLogged = new AtomicBoolean();
     private final JobLeases jobs;
     private final ModelCostBook costBook;
     private final EngineRequests engineRequests;
@@ -208,6 +211,10 @@ public class WorkerPool implements SmartLifecycle {
         log.info("model {} loaded and warmed on {} in {} ms{}", folder.name(), device,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
                 notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+        String mkl = MklCodePath.apply();  // done when the first model loaded; this says what it did
+        if (mkl != null && mklLogged.compareAndSet(false, true)) {
+            log.info("libtorch: {}", mkl);
+        }
         return pipeline;
     }
 
