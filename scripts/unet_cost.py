@@ -1,7 +1,7 @@
 """What a UNet call costs by rows in Debian's torch: the Python side of dev.diffusion.bench.UnetBatchCost, for
 comparing the two engines on the same TorchScript file. Times the calling thread's CPU with one intra-op thread (by
-default), which other load on a shared machine barely touches; prints the median of --repeats (7) calls per row count after one
-untimed.
+default), which other load on a shared machine barely touches; prints the median of --repeats (7) calls per row count
+after one untimed.
 
     /usr/bin/python3 scripts/unet_cost.py [--model src/main/models/shapes] [--rows 1 2 4 8 16] [--graph-optimizer]
         [--freeze] [--threads 1] [--size PX] [--repeats 7]

@@ -33,8 +33,9 @@ public final class MklCodePath {
     }
 
     /**
-     * Applies the change once libtorch is loaded, before its first matrix product; returns what happened, for the
-     * model's load notes, or null when there is nothing to say (switched off, no such function, an Intel CPU).
+     * Applies the change once libtorch is loaded, before its first matrix product (once per process); returns what
+     * happened, for the start-up log, or null when there is nothing to say (switched off, no such function, an Intel
+     * CPU).
      */
     public static synchronized String apply() {
         if (outcome == null) {
@@ -58,12 +59,13 @@ public final class MklCodePath {
                 return "oneMKL left to choose its kernels by CPU vendor (" + VENDOR_CHECK + " is not the expected "
                         + "code)";
             }
-            int answer = cached.getInt(0);
-            if (answer > 0) {
-                return "";  // an Intel CPU: nothing to change
+            if (cached.getInt(0) >= 0) {
+                // asked already, so MKL may have chosen its kernels by that answer: changing it now could mix paths
+                return cached.getInt(0) == 0 ? "oneMKL had already chosen its generic kernels before the model loaded"
+                        : "";
             }
-            if (answer == 0) {
-                return "oneMKL had already chosen its generic kernels before the model loaded";
+            if (check.invokeInt(new Object[0]) == 1) {
+                return "";  // an Intel CPU: nothing to change
             }
             cached.setInt(0, 1);
             return check.invokeInt(new Object[0]) == 1 ? "oneMKL kernels chosen by CPU features, not vendor" : "";
