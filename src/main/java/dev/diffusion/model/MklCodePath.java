@@ -59,10 +59,10 @@ public final class MklCodePath {
                 return "oneMKL left to choose its kernels by CPU vendor (" + VENDOR_CHECK + " is not the expected "
                         + "code)";
             }
-            if (cached.getInt(0) >= 0) {
+            int answered = cached.getInt(0);
+            if (answered >= 0) {
                 // asked already, so MKL may have chosen its kernels by that answer: changing it now could mix paths
-                return cached.getInt(0) == 0 ? "oneMKL had already chosen its generic kernels before the model loaded"
-                        : "";
+                return answered == 0 ? "oneMKL had already chosen its generic kernels before the model loaded" : "";
             }
             if (check.invokeInt(new Object[0]) == 1) {
                 return "";  // an Intel CPU: nothing to change

@@ -50,7 +50,6 @@ public class WorkerPool implements SmartLifecycle {
     private static final Duration ABORT_WAIT = Duration.ofSeconds(10);
 
     private final FolderModelCatalog catalog;
-    private final AtomicBoolean mklLogged = new AtomicBoolean();
     private final JobLeases jobs;
     private final ModelCostBook costBook;
     private final EngineRequests engineRequests;
@@ -62,6 +61,7 @@ public class WorkerPool implements SmartLifecycle {
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final AtomicInteger busy = new AtomicInteger();
+    private final AtomicBoolean mklLogged = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean running;

@@ -17,7 +17,6 @@ import dev.diffusion.model.ModelPredictors;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -114,8 +113,7 @@ public class CallPathCost {
                     millis[i] = (THREADS.getCurrentThreadCpuTime() - start) / 1e6;
                 }
             }
-            Arrays.sort(millis);
-            return millis[repeats / 2];
+            return UnetLatentCost.median(millis);
         }
     }
 }

@@ -64,8 +64,6 @@ public class SmallCallDrift {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
+        return UnetLatentCost.median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

@@ -93,7 +93,8 @@ public class UnetLatentCost {
         return new long[] {Long.parseLong(fields[7]), Long.parseLong(fields[11]) + Long.parseLong(fields[12])};
     }
 
-    private static double median(double[] values) {
+    /** The middle value (the upper one of an even count), as every program here reports it. */
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];

@@ -45,7 +45,7 @@ class PromptAdherenceTest {
             ModelIndex index = pipeline.index();
             fewStep = index.takesGuidanceEmbedding();
             // a few-step (guidance-distilled) model: its defaults and half its steps; others: also DPM-Solver++ 12
-            SamplingSettings second = index.takesGuidanceEmbedding()
+            SamplingSettings second = fewStep
                     ? new SamplingSettings(index.defaultScheduler(), Math.max(1, index.defaultSteps() / 2),
                             index.defaultGuidanceScale())
                     : new SamplingSettings("dpmpp_2m", 12, index.defaultGuidanceScale());
