@@ -100,6 +100,7 @@ ENV DIFFUSION_BUNDLEDMODEL=/app/bundled/shapes \
     DIFFUSION_LIMITS_COSTCACHEDIR=/app/cache/costs \
     DJL_OFFLINE=true \
     ONEDNN_MAX_CPU_ISA=AVX2 \
+    ATEN_CPU_CAPABILITY=avx2 \
     TORCH_CPP_LOG_LEVEL=ERROR \
     OPT_OUT_TRACKING=true \
     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 \

@@ -2,8 +2,9 @@
 # services with readiness polling, stopping them on exit, and running the benchmark programs of the test sources.
 # Not a script of its own.
 
-# libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs)
-export ONEDNN_MAX_CPU_ISA=AVX2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
+# libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs, ATen's
+# slow down once the kernel ages libtorch's pages)
+export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
 # the allocator every documented way to start the service uses (README, "Native memory"): jemalloc where it is
 # installed (JEMALLOC=none: glibc's malloc, as the service tunes it itself)

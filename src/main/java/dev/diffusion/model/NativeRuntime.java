@@ -1,10 +1,13 @@
 package dev.diffusion.model;
 
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +35,11 @@ import java.util.List;
  * <li>oneDNN's kernels go up to AVX2 ({@code ONEDNN_MAX_CPU_ISA=AVX2}): on AMD EPYC CPUs its AVX-512 kernels in
  * libtorch 2.7.1 intermittently returned all-NaN UNet outputs (README, "Environment for libtorch"). Set it to
  * {@code ALL} where AVX-512 is known to be safe.</li>
+ * <li>ATen's own kernels (element-wise ops, softmax, normalisation) go up to AVX2 too ({@code ATEN_CPU_CAPABILITY=avx2}).
+ * Its AVX-512 exp (SLEEF, in every SiLU, GELU and softmax) took tens of times longer on these VMs whenever the kernel
+ * had aged libtorch's pages (cleared their accessed bits, as the machine's DAMON reclaim does to cold memory): a
+ * process then stayed slow for minutes, and calls with large attention were slow from the start. The AVX2 kernels
+ * are as fast otherwise and immune (BENCHMARKS.md, "Real sizes", item 8).</li>
  * </ul>
  */
 public final class NativeRuntime {
@@ -40,6 +48,12 @@ public final class NativeRuntime {
     static final String WAIT_POLICY = "OMP_WAIT_POLICY";
     static final String LOG_LEVEL = "TORCH_CPP_LOG_LEVEL";
     static final String MAX_CPU_ISA = "ONEDNN_MAX_CPU_ISA";
+    static final String ATEN_CAPABILITY = "ATEN_CPU_CAPABILITY";
+    /** {@code at::get_cpu_capability()}: the kernels ATen dispatches to, as a {@code std::string}. */
+    private static final String GET_CPU_CAPABILITY = "_ZN2at18get_cpu_capabilityB5cxx11Ev";
+    /** A {@code std::string} of libstdc++: data pointer, length, then 16 bytes of inline storage. */
+    private static final int STD_STRING_BYTES = 32;
+    private static final int STD_STRING_INLINE = 15;
     /** {@code c10::initLogging()}: reads {@value #LOG_LEVEL} into c10's log level. */
     private static final String INIT_LOGGING = "_ZN3c1011initLoggingEv";
     private static boolean logLevelApplied;
@@ -75,6 +89,9 @@ public final class NativeRuntime {
             }
             if (setIfAbsent(libc, MAX_CPU_ISA, "AVX2")) {
                 done.add("oneDNN kernels up to AVX2");
+            }
+            if (setIfAbsent(libc, ATEN_CAPABILITY, "avx2")) {
+                done.add("ATen kernels up to AVX2");
             }
             if (setIfAbsent(libc, HUGE_PAGES, "1")) {
                 done.add("libtorch buffers of 2 MB and more on transparent huge pages");
@@ -118,6 +135,30 @@ public final class NativeRuntime {
             }
         }
         return logLevelApplied;
+    }
+
+    /**
+     * The instruction set of the kernels ATen dispatches to ({@code AVX2}, {@code AVX512}, {@code NO AVX}), as
+     * libtorch itself reports it; null before libtorch is loaded or where the call is missing (another build).
+     */
+    public static String atenKernels() {
+        try {
+            Path torch = loadedLibrary("libtorch_cpu.so");
+            if (torch == null) {
+                return null;
+            }
+            // returned through a hidden pointer to the caller's std::string (x86-64 C++ ABI)
+            Memory result = new Memory(STD_STRING_BYTES);
+            NativeLibrary.getInstance(torch.toString()).getFunction(GET_CPU_CAPABILITY).invoke(Pointer.class,
+                    new Object[] {result});
+            long length = result.getLong(Long.BYTES);
+            // the names are short enough to live inside the string object, so there is nothing to free
+            return length <= STD_STRING_INLINE
+                    ? new String(result.getPointer(0).getByteArray(0, (int) length), StandardCharsets.US_ASCII)
+                    : null;
+        } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The path of a shared library mapped into this process, or null. */

@@ -12,6 +12,7 @@ import dev.diffusion.model.Devices;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.MklCodePath;
+import dev.diffusion.model.NativeRuntime;
 import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelFolder;
 import dev.diffusion.model.ModelIndex;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,7 +63,7 @@ public class WorkerPool implements SmartLifecycle {
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final AtomicInteger busy = new AtomicInteger();
-    private final AtomicBoolean mklLogged = new AtomicBoolean();
+    private final AtomicBoolean libtorchLogged = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean running;
@@ -211,9 +213,10 @@ public class WorkerPool implements SmartLifecycle {
         log.info("model {} loaded and warmed on {} in {} ms{}", folder.name(), device,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
                 notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
-        String mkl = MklCodePath.apply();  // done when the first model loaded; this says what it did
-        if (mkl != null && mklLogged.compareAndSet(false, true)) {
-            log.info("libtorch: {}", mkl);
+        if (libtorchLogged.compareAndSet(false, true)) {
+            String mkl = MklCodePath.apply();  // done when the first model loaded; this says what it did
+            log.info("libtorch: ATen kernels {}{}", Objects.requireNonNullElse(NativeRuntime.atenKernels(), "unknown"),
+                    mkl == null ? "" : "; " + mkl);
         }
         return pipeline;
     }

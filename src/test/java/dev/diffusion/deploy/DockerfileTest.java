@@ -132,7 +132,8 @@ class DockerfileTest {
 
     @Test
     void runsAsNonRootWithTheLibtorchEnvironmentAndAReadinessHealthCheck() {
-        assertThat(env()).containsEntry("ONEDNN_MAX_CPU_ISA", "AVX2").containsEntry("TORCH_CPP_LOG_LEVEL", "ERROR")
+        assertThat(env()).containsEntry("ONEDNN_MAX_CPU_ISA", "AVX2").containsEntry("ATEN_CPU_CAPABILITY", "avx2")
+                .containsEntry("TORCH_CPP_LOG_LEVEL", "ERROR")
                 .containsEntry("OPT_OUT_TRACKING", "true").containsEntry("DJL_OFFLINE", "true");
         // large buffers stay with jemalloc's ordinary arenas instead of going back to the kernel on every free
         assertThat(env()).containsEntry("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");

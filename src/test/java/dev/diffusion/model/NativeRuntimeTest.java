@@ -8,6 +8,7 @@ import ai.djl.Device;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,7 @@ class NativeRuntimeTest {
         assertThat(libc.getenv(NativeRuntime.HUGE_PAGES)).isEqualTo("1");
         // the build sets it for the tests too, as a start by hand may not: either way oneDNN finds it
         assertThat(libc.getenv(NativeRuntime.MAX_CPU_ISA)).isEqualTo("AVX2");
+        assertThat(libc.getenv(NativeRuntime.ATEN_CAPABILITY)).isEqualTo("avx2");
         assertThat(DjlSettings.nativeRuntime()).contains("OpenMP", "huge pages");
     }
 
@@ -45,6 +47,18 @@ class NativeRuntimeTest {
             int level = NativeLibrary.getInstance(c10.toString()).getGlobalVariableAddress("FLAGS_caffe2_log_level")
                     .getInt(0);
             assertThat(level).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void atenDispatchesToItsAvx2KernelsEvenWhereTheCpuHasAvx512() throws Exception {
+        String set = System.getenv(NativeRuntime.ATEN_CAPABILITY);
+        assumeTrue(set == null || "avx2".equals(set), "set to another capability by hand in this environment");
+        DjlSettings.applyDefaults();
+        try (LoadedModel model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")),
+                Device.cpu())) {
+            boolean avx2 = Files.readString(Path.of("/proc/cpuinfo")).contains(" avx2 ");
+            assertThat(NativeRuntime.atenKernels()).isEqualTo(avx2 ? "AVX2" : "NO AVX");
         }
     }
 }
