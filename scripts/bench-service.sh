@@ -3,8 +3,8 @@
 # Not a script of its own.
 
 # libtorch settings the jar needs (see README: oneDNN's AVX-512 kernels give intermittent NaN on these CPUs, ATen's
-# slow down once the kernel ages libtorch's pages)
-export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
+# slow down once the kernel ages libtorch's pages; a caller's ATEN_CPU_CAPABILITY wins, to compare)
+export ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-avx2} TORCH_CPP_LOG_LEVEL=ERROR OPT_OUT_TRACKING=true
 
 # the allocator every documented way to start the service uses (README, "Native memory"): jemalloc where it is
 # installed (JEMALLOC=none: glibc's malloc, as the service tunes it itself)
