@@ -26,7 +26,8 @@
 #
 # Each size runs ROUNDS times, the two sides in turn, and each side keeps its best round: this machine switches
 # between two speeds for minutes at a time, and a cell whose sides ran at different speeds moved by up to 1.5×.
-# The two speeds are the vCPUs' (scripts/vcpu-speeds.sh: one of the two ran 1.5-1.9× slower than the other for
+# Part of it was the service's own (ATen's AVX-512 kernels on aged pages, now avoided: README, ATEN_CPU_CAPABILITY);
+# the rest is the vCPUs' (scripts/vcpu-speeds.sh: one of the two ran 1.5-1.9× slower than the other for
 # minutes, host contention), so a single-threaded side runs at the speed of whichever vCPU it lands on. With
 # PIN=fastest (the default) each round first measures the vCPUs and prints them; then the loop's one-thread run and,
 # at a size where one thread is the loop's best (its first round), the service's whole process for concurrency 1 run
