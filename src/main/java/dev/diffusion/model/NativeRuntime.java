@@ -37,9 +37,9 @@ import java.util.List;
  * {@code ALL} where AVX-512 is known to be safe.</li>
  * <li>ATen's own kernels (element-wise ops, softmax, normalisation) go up to AVX2 too ({@code ATEN_CPU_CAPABILITY=avx2}).
  * Its AVX-512 exp (SLEEF, in every SiLU, GELU and softmax) took tens of times longer on these VMs whenever the kernel
- * had aged libtorch's pages (cleared their accessed bits, as the machine's DAMON reclaim does to cold memory): a
- * process then stayed slow for minutes, and calls with large attention were slow from the start. The AVX2 kernels
- * are as fast otherwise and immune (BENCHMARKS.md, "Real sizes", item 8).</li>
+ * had aged libtorch's pages (cleared their accessed bits, as the machine's DAMON reclaim does to cold memory), and a
+ * process then ran at half speed or worse for as long as it lived, sometimes from its first minute. The AVX2 kernels
+ * are immune, and 3-15% slower than fresh AVX-512 ones (BENCHMARKS.md, "Real sizes", item 8).</li>
  * </ul>
  */
 public final class NativeRuntime {
