@@ -1,10 +1,8 @@
 package dev.diffusion.model;
 
 import com.sun.jna.Function;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * Lets oneMKL, which libtorch links in for its matrix products, choose its kernels by the CPU's features on every
@@ -49,11 +47,10 @@ public final class MklCodePath {
             return "";
         }
         try {
-            Path torchCpu = NativeRuntime.loadedLibrary("libtorch_cpu.so");
-            if (torchCpu == null) {
+            Function check = NativeRuntime.loadedFunction("libtorch_cpu.so", VENDOR_CHECK);
+            if (check == null) {
                 return "";
             }
-            Function check = NativeLibrary.getInstance(torchCpu.toString()).getFunction(VENDOR_CHECK);
             Pointer cached = cachedAnswer(check);
             if (cached == null) {
                 return "oneMKL left to choose its kernels by CPU vendor (" + VENDOR_CHECK + " is not the expected "

@@ -1,5 +1,6 @@
 package dev.diffusion.model;
 
+import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
@@ -125,9 +126,9 @@ public final class NativeRuntime {
     public static synchronized boolean applyLibtorchLogLevel() {
         if (!logLevelApplied) {
             try {
-                Path c10 = loadedLibrary("libc10.so");
-                if (c10 != null) {
-                    NativeLibrary.getInstance(c10.toString()).getFunction(INIT_LOGGING).invokeVoid(new Object[0]);
+                Function initLogging = loadedFunction("libc10.so", INIT_LOGGING);
+                if (initLogging != null) {
+                    initLogging.invokeVoid(new Object[0]);
                     logLevelApplied = true;
                 }
             } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
@@ -143,14 +144,13 @@ public final class NativeRuntime {
      */
     public static String atenKernels() {
         try {
-            Path torch = loadedLibrary("libtorch_cpu.so");
-            if (torch == null) {
+            Function capability = loadedFunction("libtorch_cpu.so", GET_CPU_CAPABILITY);
+            if (capability == null) {
                 return null;
             }
             // returned through a hidden pointer to the caller's std::string (x86-64 C++ ABI)
             Memory result = new Memory(STD_STRING_BYTES);
-            NativeLibrary.getInstance(torch.toString()).getFunction(GET_CPU_CAPABILITY).invoke(Pointer.class,
-                    new Object[] {result});
+            capability.invoke(Pointer.class, new Object[] {result});
             long length = result.getLong(Long.BYTES);
             // the names are short enough to live inside the string object, so there is nothing to free
             return length <= STD_STRING_INLINE
@@ -159,6 +159,12 @@ public final class NativeRuntime {
         } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
             return null;
         }
+    }
+
+    /** A function of a shared library mapped into this process; null where the library is not mapped. */
+    static Function loadedFunction(String fileName, String symbol) throws IOException {
+        Path library = loadedLibrary(fileName);
+        return library == null ? null : NativeLibrary.getInstance(library.toString()).getFunction(symbol);
     }
 
     /** The path of a shared library mapped into this process, or null. */

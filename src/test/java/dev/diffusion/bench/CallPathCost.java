@@ -5,6 +5,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.repository.zoo.Criteria;
@@ -38,13 +39,20 @@ public class CallPathCost {
         int px = Integer.parseInt(args[1]);
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 31;
         int side = px / folder.index().vaeScaleFactor();
+        // the UNet file as exported, loaded again for its block (LoadedModel keeps its blocks to itself and fuses
+        // the attention of its own copy)
+        Criteria<NDList, NDList> exported = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(folder.dir().resolve("unet")).optModelName("model").optEngine("PyTorch")
+                .optOption("mapLocation", "true").optTranslator(new NoopTranslator()).build();
         try (LoadedModel model = LoadedModel.load(folder, Device.cpu());
-                ModelPredictors predictors = model.newPredictors()) {
+                ModelPredictors predictors = model.newPredictors();
+                ZooModel<NDList, NDList> asExported = exported.loadModel();
+                Predictor<NDList, NDList> asExportedPredictor = asExported.newPredictor()) {
             NDManager root = predictors.manager();
             int hidden;
             try (NDManager m = root.newSubManager()) {
                 hidden = (int) predictors.textEncoders().get(0).predict(new NDList(m.zeros(
-                        new Shape(1, folder.index().maxTextLength()), ai.djl.ndarray.types.DataType.INT64)))
+                        new Shape(1, folder.index().maxTextLength()), DataType.INT64)))
                         .get(0).getShape().get(2);
             }
             Random random = new Random(1);
@@ -53,12 +61,6 @@ public class CallPathCost {
             Shape sampleShape = new Shape(2, folder.index().latentChannels(), side, side);
             Shape contextShape = new Shape(2, folder.index().maxTextLength(), hidden);
             Predictor<NDList, NDList> unet = predictors.unet();
-            // the UNet file as exported, loaded again, for its block: the service's copy fuses attention
-            ZooModel<NDList, NDList> asExported = Criteria.builder().setTypes(NDList.class, NDList.class)
-                    .optModelPath(folder.dir().resolve("unet"))
-                    .optModelName("model").optEngine("PyTorch").optOption("mapLocation", "true")
-                    .optTranslator(new NoopTranslator()).build().loadModel();
-            Predictor<NDList, NDList> asExportedPredictor = asExported.newPredictor();
             Block block = asExported.getBlock();
             Call[] calls = {
                 new Call("predictor, output copied out (the service)", m -> unet.predict(inputs(m, samples,
