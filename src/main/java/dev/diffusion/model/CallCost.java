@@ -4,8 +4,11 @@ import java.util.List;
 
 /**
  * What one network call costs (bytes of native memory at its peak, or seconds), as a function of its rows and the
- * latent area it works on: {@code fixed + rows × (perArea × area + perAreaSquared × area²)}. The square term is
- * attention's: its score matrices grow with the square of the number of latent positions. A call of at least
+ * latent area it works on: {@code fixed + rows^rowsExponent × (perArea × area + perAreaSquared × area²)}. The square
+ * term is attention's: its score matrices grow with the square of the number of latent positions. The exponent is a
+ * batch's discount: rows share each layer's weights and fill the matrix kernels better than one row does, so that 8
+ * rows of a mid-size latent cost less than 8 times one row (the bundled model's 48x48, 8 rows, was over-estimated by
+ * 28-36% with every row charged alike: BENCHMARKS.md, "What does admission by cost predict"). A call of at least
  * {@code parallelFrom} work (rows × area) runs on more threads ({@link IntraOpThreads}), and its time is that times
  * {@code parallelFactor}: one curve cannot follow the step down where the second core joins (a 64x64 decoder call of
  * the bundled model took 0.059 s on two threads, a 56x56 one 0.085 s on one). Fitted to measured calls by least
@@ -14,9 +17,11 @@ import java.util.List;
  * @param parallelFrom   work from which calls run on more threads; 0: every call runs alike (memory; costs stored
  *                       before this was measured)
  * @param parallelFactor what those calls cost against the curve (below 1: faster); ignored where parallelFrom is 0
+ * @param rowsExponent   how the per-row cost grows with the rows of a call, at most 1 (1: every row alike; memory,
+ *                       and costs stored before this was measured, where it reads 0)
  */
 public record CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom,
-        double parallelFactor) {
+        double parallelFactor, double rowsExponent) {
 
     /** One measured call: its rows, its latent area (height × width) and what it cost. */
     public record Sample(int rows, double area, double value) {
@@ -26,21 +31,36 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
     private static final double LEAST_FACTOR = 0.3;
     private static final double MOST_FACTOR = 1.5;
     private static final double FACTOR_STEP = 0.01;
+    /**
+     * The least rows exponent a fit tries (in steps of 0.01 down from 1): 16 rows then cost 8 times one row. A lower
+     * one, fitted to a few batched calls, would under-estimate large batches, which lets a job run out its timeout.
+     */
+    private static final double LEAST_ROWS_EXPONENT = 0.75;
 
     public CallCost {
+        if (rowsExponent == 0) {
+            rowsExponent = 1;  // stored before batches were measured
+        }
         if (!(fixed >= 0 && perArea >= 0 && perAreaSquared >= 0 && parallelFrom >= 0 && Double.isFinite(parallelFrom)
-                && (parallelFrom == 0 || parallelFactor > 0 && Double.isFinite(parallelFactor)))) {
-            throw new IllegalArgumentException("call cost coefficients must be finite and at least zero");
+                && (parallelFrom == 0 || parallelFactor > 0 && Double.isFinite(parallelFactor))
+                && rowsExponent > 0 && rowsExponent <= 1)) {
+            throw new IllegalArgumentException("call cost coefficients must be finite and at least zero, and the rows "
+                    + "exponent in (0, 1]");
         }
     }
 
-    /** A cost that does not change where calls take more threads. */
+    /** A cost that does not change where calls take more threads, every row alike. */
     public CallCost(double fixed, double perArea, double perAreaSquared) {
-        this(fixed, perArea, perAreaSquared, 0, 1);
+        this(fixed, perArea, perAreaSquared, 0, 1, 1);
+    }
+
+    /** A cost that charges every row alike. */
+    public CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom, double parallelFactor) {
+        this(fixed, perArea, perAreaSquared, parallelFrom, parallelFactor, 1);
     }
 
     public double estimate(int rows, double area) {
-        double cost = fixed + rows * (perArea * area + perAreaSquared * area * area);
+        double cost = fixed + Math.pow(rows, rowsExponent) * (perArea * area + perAreaSquared * area * area);
         return parallel(rows, area) ? cost * parallelFactor : cost;
     }
 
@@ -64,13 +84,31 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
 
     /**
      * The fit to {@code samples} of calls that run on more threads from {@code parallelFrom} work (0: none do): the
-     * curve and the factor of those calls together, the factor the one of least error (searched in steps of 0.01).
+     * curve, the factor of those calls and the rows exponent together, the factor and the exponent the ones of least
+     * error (searched in steps of 0.01; the exponent stays 1 unless calls of several rows tell it apart).
      */
     public static CallCost fit(List<Sample> samples, Errors errors, double parallelFrom) {
+        boolean severalRows = samples.stream().anyMatch(s -> s.rows() > 1);
+        CallCost best = null;
+        double bestError = Double.MAX_VALUE;
+        for (int hundredths = 100; hundredths >= (severalRows ? Math.round(LEAST_ROWS_EXPONENT * 100) : 100);
+                hundredths--) {
+            CallCost candidate = fitFactor(samples, errors, parallelFrom, hundredths / 100.0);
+            double error = candidate.error(samples, errors);
+            if (error < bestError * (1 - 1e-9)) {  // a tie keeps the exponent nearer 1
+                bestError = error;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    /** The fit at one rows exponent: the curve, and where calls take more threads their factor. */
+    private static CallCost fitFactor(List<Sample> samples, Errors errors, double parallelFrom, double rowsExponent) {
         boolean anyParallel = samples.stream().anyMatch(s -> parallel(s, parallelFrom));
         boolean anySerial = samples.stream().anyMatch(s -> !parallel(s, parallelFrom));
         if (parallelFrom <= 0 || !anyParallel || !anySerial) {
-            return fit(samples, errors);  // nothing to tell the two kinds of call apart by
+            return fitCurve(samples, errors, rowsExponent);  // nothing to tell the two kinds of call apart by
         }
         CallCost best = null;
         double bestError = Double.MAX_VALUE;
@@ -79,8 +117,9 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
             List<Sample> serial = samples.stream()
                     .map(s -> parallel(s, parallelFrom) ? new Sample(s.rows(), s.area(), s.value() / f) : s)
                     .toList();
-            CallCost curve = fit(serial, errors);
-            CallCost candidate = new CallCost(curve.fixed, curve.perArea, curve.perAreaSquared, parallelFrom, f);
+            CallCost curve = fitCurve(serial, errors, rowsExponent);
+            CallCost candidate = new CallCost(curve.fixed, curve.perArea, curve.perAreaSquared, parallelFrom, f,
+                    rowsExponent);
             double error = candidate.error(samples, errors);
             if (error < bestError) {
                 bestError = error;
@@ -106,16 +145,20 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
     }
 
     /**
-     * The least-squares fit to {@code samples}, keeping every coefficient at least zero: a coefficient that would come
-     * out negative is left out and the others fitted again.
+     * The least-squares fit to {@code samples}, every row alike, keeping every coefficient at least zero: a coefficient
+     * that would come out negative is left out and the others fitted again.
      */
     public static CallCost fit(List<Sample> samples, Errors errors) {
+        return fitCurve(samples, errors, 1);
+    }
+
+    private static CallCost fitCurve(List<Sample> samples, Errors errors, double rowsExponent) {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no samples to fit a call cost to");
         }
         boolean[] used = {true, true, true};
         while (true) {
-            double[] coefficients = solve(samples, used, errors);
+            double[] coefficients = solve(samples, used, errors, rowsExponent);
             int negative = -1;
             for (int k = 0; k < 3; k++) {
                 if (used[k] && coefficients[k] < 0 && (negative < 0 || coefficients[k] < coefficients[negative])) {
@@ -123,19 +166,20 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
                 }
             }
             if (negative < 0) {
-                return new CallCost(coefficients[0], coefficients[1], coefficients[2]);
+                return new CallCost(coefficients[0], coefficients[1], coefficients[2], 0, 1, rowsExponent);
             }
             used[negative] = false;
         }
     }
 
     /** Least squares over the used terms (normal equations, scaled for conditioning; three unknowns at most). */
-    private static double[] solve(List<Sample> samples, boolean[] used, Errors errors) {
-        double largest = samples.stream().mapToDouble(s -> s.rows() * s.area()).max().orElse(1);
+    private static double[] solve(List<Sample> samples, boolean[] used, Errors errors, double rowsExponent) {
+        double largest = samples.stream().mapToDouble(s -> Math.pow(s.rows(), rowsExponent) * s.area()).max()
+                .orElse(1);
         double[][] normal = new double[3][3];
         double[] right = new double[3];
         for (Sample sample : samples) {
-            double x = sample.rows() * sample.area() / largest;
+            double x = Math.pow(sample.rows(), rowsExponent) * sample.area() / largest;
             double[] terms = {1, x, x * sample.area() / largest};
             double weight = weight(sample, errors);
             for (int i = 0; i < 3; i++) {

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
  * path, at latent sides from 8 up by 8 until a call takes {@code maxCallSeconds} (or a quarter of the memory budget,
  * or the side is eight times the model's own), at one row (image) each, at the model's own size also at more, and at
- * four times its side also at eight UNet rows.
+ * two, three and four times its side also at eight UNet rows.
  * Each call is made four times: the first sets up kernels for the shape, the second measures memory, the shorter of
  * the last two counts as its time (CPU time of the calling thread, so other load on the machine does not count).
  * Memory is the growth of the resident size to the call's peak, with freed memory handed back to the system first,
@@ -36,11 +36,12 @@ public final class CostProbe {
     /** The most rows of a batch measured at the model's own size (the 8 guided images of a full batch give 16). */
     private static final int MAX_BATCH_ROWS = 32;
     /**
-     * Many rows of a mid-size latent gain the most from sharing a call: 8 rows at 3-5 times the bundled model's own
+     * Many rows of a mid-size latent gain the most from sharing a call: 8 rows at 2-5 times the bundled model's own
      * side cost up to 30% less a row than one row does, and a fit to one-row calls alone over-estimated them by as much
-     * (BENCHMARKS.md, "What does admission by cost predict"). One such call, where it is short enough, is measured too.
+     * (BENCHMARKS.md, "What does admission by cost predict"). Such calls, where short enough, are measured too: they
+     * fit the cost model's rows exponent ({@link CallCost}).
      */
-    private static final int MID_BATCH_SIDES = 4;
+    private static final List<Integer> MID_BATCH_SIDES = List.of(2, 3, 4);
     private static final int MID_BATCH_ROWS = 8;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -88,7 +89,8 @@ public final class CostProbe {
                     record(unetBytes, unetSeconds, side, batchRows, this::unetCall);
                 }
             }
-            if (side == MID_BATCH_SIDES * roundUp(ownSide) && call.seconds() * MID_BATCH_ROWS <= maxCallSeconds
+            if (MID_BATCH_SIDES.contains(side / roundUp(ownSide)) && side % roundUp(ownSide) == 0
+                    && call.seconds() * MID_BATCH_ROWS <= maxCallSeconds
                     && call.bytes() * MID_BATCH_ROWS <= memoryBudget / 4) {
                 record(unetBytes, unetSeconds, side, MID_BATCH_ROWS, this::unetCall);
             }

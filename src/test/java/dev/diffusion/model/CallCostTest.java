@@ -59,6 +59,46 @@ class CallCostTest {
     }
 
     @Test
+    void aBatchDiscountIsFittedFromCallsOfSeveralRows() {
+        // 8 rows cost 8^0.9 (6.5) times one row's per-row work, as the probe's batched calls show
+        CallCost truth = new CallCost(0.004, 1.6e-5, 3e-10, 4096, 0.7, 0.9);
+        List<CallCost.Sample> samples = samples(truth);
+        for (int side : new int[] {32, 48, 64}) {
+            samples.add(sample(truth, 8, side));
+        }
+
+        CallCost fitted = CallCost.fit(samples, CallCost.Errors.RELATIVE, 4096);
+        CallCost everyRowAlike = CallCost.fit(samples.stream().filter(s -> s.rows() == 1).toList(),
+                CallCost.Errors.RELATIVE, 4096);
+
+        assertThat(fitted.rowsExponent()).isCloseTo(0.9, within(0.011));
+        for (int[] call : new int[][] {{8, 40}, {8, 80}, {4, 56}, {16, 16}, {2, 128}, {1, 96}}) {
+            double area = (double) call[1] * call[1];
+            double measured = truth.estimate(call[0], area);
+            assertThat(fitted.estimate(call[0], area)).as("%d rows at %d", call[0], call[1])
+                    .isCloseTo(measured, within(0.03 * measured));
+        }
+        // charged alike, 8 rows at 48 would come out over a quarter too dear
+        double area = 48.0 * 48;
+        assertThat(everyRowAlike.rowsExponent()).isEqualTo(1);
+        assertThat(everyRowAlike.estimate(8, area) / truth.estimate(8, area)).isGreaterThan(1.2);
+    }
+
+    @Test
+    void rowsStayAlikeWhereNoBatchTellsThemApartOrTheFileIsOlder() {
+        CallCost truth = new CallCost(0.004, 1.6e-5, 3e-10, 4096, 0.7);
+        List<CallCost.Sample> oneRow = new ArrayList<>();
+        for (int side = 8; side <= 128; side += 8) {
+            oneRow.add(sample(truth, 1, side));
+        }
+
+        assertThat(CallCost.fit(oneRow, CallCost.Errors.RELATIVE, 4096).rowsExponent()).isEqualTo(1);
+        // a cost stored before the exponent was measured reads 0 there: every row alike
+        assertThat(new CallCost(0, 1, 0, 0, 1, 0).estimate(4, 10)).isEqualTo(40);
+        assertThatThrownBy(() -> new CallCost(0, 1, 0, 0, 1, 1.2)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void relativeErrorsFitSmallCallsAsWellAsLargeOnes() {
         // a curve the form cannot follow exactly: a cost per call of the square root of the area on top
         List<CallCost.Sample> samples = new ArrayList<>();

@@ -32,7 +32,7 @@ class RedisModelCostBookTest {
 
     @Test
     void costsAndThePaceOfTheWorkerComeBackAsRecorded() {
-        ModelCosts costs = new ModelCosts(new CallCost(1, 2, 3), new CallCost(4, 5, 6, 4096, 0.6),
+        ModelCosts costs = new ModelCosts(new CallCost(1, 2, 3), new CallCost(4, 5, 6, 4096, 0.6, 0.9),
                 new CallCost(7, 8, 9), new CallCost(10, 11, 12, 4096, 0.55));
         Instant seen = Instant.parse("2026-12-02T21:00:00.123Z");
         MeasuredCosts measured = new MeasuredCosts(costs, 1 << 30, 120, "cpu()").withSlowdown(2.5, seen);
@@ -55,8 +55,10 @@ class RedisModelCostBookTest {
         assertThat(read.slowdown()).isEqualTo(1);
         assertThat(read.slowdownAt(Instant.now())).isEqualTo(1);
         assertThat(read.costs().unetSeconds().perArea()).isEqualTo(0.001);
-        // stored before the step where calls take more threads was measured: one curve for every call
+        // stored before the step where calls take more threads, and batches, were measured: one curve for every
+        // call, every row alike
         assertThat(read.costs().unetSeconds().parallelFrom()).isZero();
+        assertThat(read.costs().unetSeconds().rowsExponent()).isEqualTo(1);
         assertThat(read.costs().unetSeconds().estimate(4, 1e6)).isEqualTo(0.001 * 4e6);
     }
 }
