@@ -8,7 +8,7 @@ import java.util.List;
  * term is attention's: its score matrices grow with the square of the number of latent positions. The exponent is a
  * batch's discount: rows share each layer's weights and fill the matrix kernels better than one row does, so that 8
  * rows of a mid-size latent cost less than 8 times one row (the bundled model's 48x48, 8 rows, was over-estimated by
- * 28-36% with every row charged alike: BENCHMARKS.md, "What does admission by cost predict"). A call of at least
+ * 26-36% with every row charged alike: BENCHMARKS.md, "What does admission by cost predict"). A call of at least
  * {@code parallelFrom} work (rows × area) runs on more threads ({@link IntraOpThreads}), and its time is that times
  * {@code parallelFactor}: one curve cannot follow the step down where the second core joins (a 64x64 decoder call of
  * the bundled model took 0.059 s on two threads, a 56x56 one 0.085 s on one). Fitted to measured calls by least
