@@ -41,7 +41,7 @@ public final class CostProbe {
      * (BENCHMARKS.md, "What does admission by cost predict"). Such calls, where short enough, are measured too: they
      * fit the cost model's rows exponent ({@link CallCost}).
      */
-    private static final List<Integer> MID_BATCH_SIDES = List.of(2, 3, 4);
+    private static final List<Integer> MID_BATCH_SIDE_MULTIPLES = List.of(2, 3, 4);
     private static final int MID_BATCH_ROWS = 8;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -89,7 +89,7 @@ public final class CostProbe {
                     record(unetBytes, unetSeconds, side, batchRows, this::unetCall);
                 }
             }
-            if (MID_BATCH_SIDES.contains(side / roundUp(ownSide)) && side % roundUp(ownSide) == 0
+            if (MID_BATCH_SIDE_MULTIPLES.contains(side / roundUp(ownSide)) && side % roundUp(ownSide) == 0
                     && call.seconds() * MID_BATCH_ROWS <= maxCallSeconds
                     && call.bytes() * MID_BATCH_ROWS <= memoryBudget / 4) {
                 record(unetBytes, unetSeconds, side, MID_BATCH_ROWS, this::unetCall);
