@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Usage: {@code scripts/bench-program.sh BatchingLoad REQUESTS ROUNDS "C1 C2 ..." LABEL=URL[=FIELDS] ...}; extra
  * JSON fields for every request (e.g. {@code "steps": 8}) come from the environment variable {@code BENCH_EXTRA}, and
  * for one service's requests from its FIELDS (e.g. {@code "model": "shapes-lcm"}: two models of one service); the
- * unmeasured warm-up sends {@code WARMUP_REQUESTS} requests (default: the highest concurrency) to each service.
+ * unmeasured warm-up sends {@code WARMUP_REQUESTS} requests (default: the highest concurrency) to each service, after
+ * {@code CLIENT_WARMUP} (200) {@code GET /models} that warm this client's own HTTP code.
  */
 public class BatchingLoad {
 
@@ -99,7 +100,11 @@ public class BatchingLoad {
         // the JIT needs a few thousand steps before the loop's own code runs at full speed: the time outside the
         // networks fell from 0.43 to 0.27 ms per step over the first 300 jobs at concurrency 1 (BENCHMARKS.md)
         int warmUpRequests = Integer.parseInt(System.getenv().getOrDefault("WARMUP_REQUESTS", "" + warmUp));
+        // this client's own JIT: a fresh JVM's HTTP client adds its compilation to every measured latency, which at
+        // one client counts against the service; cheap requests warm it where few generations do
+        int clientWarmUp = Integer.parseInt(System.getenv().getOrDefault("CLIENT_WARMUP", "200"));
         for (Service service : services) {
+            warmClient(service.url(), clientWarmUp);
             run(service.url(), service.fields(), warmUp, warmUpRequests, random);
         }
         for (int round = 1; round <= rounds; round++) {
@@ -194,6 +199,18 @@ public class BatchingLoad {
             throw new IllegalStateException("generation failed: " + response.statusCode() + " " + response.body());
         }
         return seconds;
+    }
+
+    /** {@code requests} GET /models, unmeasured, one after another. */
+    private static void warmClient(String base, int requests) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/models")).timeout(Duration.ofSeconds(10))
+                .build();
+        for (int i = 0; i < requests; i++) {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET /models: " + response.statusCode() + " " + response.body());
+            }
+        }
     }
 
     private static Metrics metrics(String base) throws Exception {
