@@ -40,7 +40,8 @@
 # tiny SD 1.x at 128 px, 34 ms an image over the first 50 requests, 4-13 ms up to the 400th, about 3 after
 # (scripts/bench-jit-warmup.sh; BENCHMARKS.md, "Real sizes"). A served process lives far longer than that, so each
 # model's first cell (its first size, concurrency 1) is measured after $JIT_WARMUP requests, one at a time (a Python
-# loop has no JIT to warm). JIT_WARMUP=0 measures the process young.
+# loop has no JIT to warm). JIT_WARMUP=0 measures the process young. The client (BatchingLoad, a fresh JVM per cell)
+# first warms its own HTTP code with GET /models (CLIENT_WARMUP, 200).
 #
 # env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24),
 #      JIT_WARMUP (300), ROUNDS (2), WARMUP_AGAIN (4, before the service's later rounds), PIN (fastest or none),
