@@ -26,6 +26,16 @@ class CallCostTest {
         return new CallCost.Sample(rows, area, truth.estimate(rows, area));
     }
 
+    /** Each call ({rows, latent side}), none of them a sample of the fit, predicted within 3% of the truth. */
+    private static void assertPredictsWithin3Percent(CallCost fitted, CallCost truth, int[][] calls) {
+        for (int[] call : calls) {
+            double area = (double) call[1] * call[1];
+            double measured = truth.estimate(call[0], area);
+            assertThat(fitted.estimate(call[0], area)).as("%d rows at %d", call[0], call[1])
+                    .isCloseTo(measured, within(0.03 * measured));
+        }
+    }
+
     @Test
     void aCurveWithoutParallelCallsIsFoundAgain() {
         CallCost truth = new CallCost(0.01, 2e-5, 1e-10);
@@ -47,12 +57,8 @@ class CallCostTest {
         CallCost oneCurve = CallCost.fit(samples, CallCost.Errors.RELATIVE);
 
         assertThat(fitted.parallelFactor()).isCloseTo(0.6, within(0.011));
-        for (int[] call : new int[][] {{1, 48}, {3, 32}, {2, 64}, {4, 96}, {8, 128}, {1, 160}}) {
-            double area = (double) call[1] * call[1];
-            double measured = truth.estimate(call[0], area);
-            assertThat(fitted.estimate(call[0], area)).as("%d rows at %d", call[0], call[1])
-                    .isCloseTo(measured, within(0.03 * measured));
-        }
+        assertPredictsWithin3Percent(fitted, truth,
+                new int[][] {{1, 48}, {3, 32}, {2, 64}, {4, 96}, {8, 128}, {1, 160}});
         // one curve through both kinds of call misses a one-thread call just below the step by far more
         double area = 56.0 * 56;
         assertThat(Math.abs(oneCurve.estimate(1, area) / truth.estimate(1, area) - 1)).isGreaterThan(0.1);
@@ -72,13 +78,9 @@ class CallCostTest {
                 CallCost.Errors.RELATIVE, 4096);
 
         assertThat(fitted.rowsExponent()).isCloseTo(0.9, within(0.011));
-        for (int[] call : new int[][] {{8, 40}, {8, 80}, {4, 56}, {16, 16}, {2, 128}, {1, 96}}) {
-            double area = (double) call[1] * call[1];
-            double measured = truth.estimate(call[0], area);
-            assertThat(fitted.estimate(call[0], area)).as("%d rows at %d", call[0], call[1])
-                    .isCloseTo(measured, within(0.03 * measured));
-        }
-        // charged alike, 8 rows at 48 would come out over a quarter too dear
+        assertPredictsWithin3Percent(fitted, truth,
+                new int[][] {{8, 40}, {8, 80}, {4, 56}, {16, 16}, {2, 128}, {1, 96}});
+        // charged alike, 8 rows at 48 would come out over a fifth too dear
         double area = 48.0 * 48;
         assertThat(everyRowAlike.rowsExponent()).isEqualTo(1);
         assertThat(everyRowAlike.estimate(8, area) / truth.estimate(8, area)).isGreaterThan(1.2);
