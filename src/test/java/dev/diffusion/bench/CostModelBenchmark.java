@@ -1,6 +1,7 @@
 package dev.diffusion.bench;
 
 import ai.djl.Device;
+import dev.diffusion.model.CallCost;
 import dev.diffusion.model.IntraOpThreads;
 import dev.diffusion.model.LoadedModel;
 import dev.diffusion.model.ModelCosts;
@@ -14,7 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -49,30 +54,59 @@ class CostModelBenchmark {
             ModelCosts costs = probe.measure();
             table.printf(Locale.ROOT, "model %s, %s, probe %.1f s: %s%n", modelDir, threads,
                     (System.nanoTime() - start) / 1e9, costs);
+            probe.samples().forEach((fitted, samples) -> table.printf(Locale.ROOT, "probe's %s (side x rows: value): %s%n",
+                    fitted, samples.stream().map(CostModelBenchmark::sample).collect(Collectors.joining(", "))));
             // the machine's own speed drifts (a shared VM: the same call's CPU time stepped from 0.058 to 0.045 s
-            // within a minute); a reference call before each line measures it, as a worker's pace does (WorkerPace)
+            // within a minute); a reference call before each call measures it, as a worker's pace does (WorkerPace)
             int referenceSide = Integer.getInteger("benchmark.referenceSide", 48);
             double reference = probe.unetCall(referenceSide, 1).seconds();
+            // each call in several rounds over the whole table, the shortest kept, as the probe keeps its shortest
+            int rounds = Integer.getInteger("benchmark.rounds", 2);
+            Map<List<Integer>, AtPace> unets = new HashMap<>();
+            Map<List<Integer>, AtPace> vaes = new HashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (int side : sides) {
+                    for (int r : rows) {
+                        double pace = probe.unetCall(referenceSide, 1).seconds() / reference;
+                        unets.merge(List.of(side, r), new AtPace(pace, probe.unetCall(side, r)), AtPace::shorter);
+                        vaes.merge(List.of(side, r), new AtPace(pace, probe.vaeCall(side, r)), AtPace::shorter);
+                    }
+                }
+            }
+            table.printf(Locale.ROOT, "%d rounds; pace: a reference call's time against its first, in the round of "
+                    + "the shortest UNet call (of the shortest decoder call for its column)%n", rounds);
             table.printf(Locale.ROOT, "%-5s %-4s %-5s %-32s %-32s %-28s %-28s %-10s %-10s%n", "side", "rows",
                     "pace", "unet s predicted/measured", "unet MB predicted/measured", "vae s predicted/measured",
                     "vae MB predicted/measured", "unet s×pace", "vae s×pace");
             for (int side : sides) {
                 for (int r : rows) {
-                    double pace = probe.unetCall(referenceSide, 1).seconds() / reference;
-                    CostProbe.Measured unet = probe.unetCall(side, r);
-                    CostProbe.Measured vae = probe.vaeCall(side, r);
+                    AtPace unet = unets.get(List.of(side, r));
+                    AtPace vae = vaes.get(List.of(side, r));
                     double area = (double) side * side;
                     double unetSeconds = costs.unetSeconds().estimate(r, area);
                     double vaeSeconds = costs.vaeSeconds().estimate(r, area);
                     table.printf(Locale.ROOT, "%-5d %-4d %-5.2f %-32s %-32s %-28s %-28s %-10s %-10s%n", side, r,
-                            pace, pair(unetSeconds, unet.seconds(), 1),
-                            pair(costs.unetBytes().estimate(r, area), unet.bytes(), 1e6),
-                            pair(vaeSeconds, vae.seconds(), 1),
-                            pair(costs.vaeBytes().estimate(r, area), vae.bytes(), 1e6),
-                            error(unetSeconds * pace, unet.seconds()), error(vaeSeconds * pace, vae.seconds()));
+                            unet.pace(), pair(unetSeconds, unet.call().seconds(), 1),
+                            pair(costs.unetBytes().estimate(r, area), unet.call().bytes(), 1e6),
+                            pair(vaeSeconds, vae.call().seconds(), 1),
+                            pair(costs.vaeBytes().estimate(r, area), vae.call().bytes(), 1e6),
+                            error(unetSeconds * unet.pace(), unet.call().seconds()),
+                            error(vaeSeconds * vae.pace(), vae.call().seconds()));
                 }
             }
         }
+    }
+
+    /** A measured call and the machine's pace when it was made. */
+    private record AtPace(double pace, CostProbe.Measured call) {
+        AtPace shorter(AtPace other) {
+            return other.call.seconds() < call.seconds() ? other : this;
+        }
+    }
+
+    private static String sample(CallCost.Sample sample) {
+        return String.format(Locale.ROOT, "%dx%d: %.4g", Math.round(Math.sqrt(sample.area())), sample.rows(),
+                sample.value());
     }
 
     private static String pair(double predicted, double measured, double unit) {

@@ -13,6 +13,7 @@ import dev.diffusion.model.NativeMemory;
 import dev.diffusion.pipeline.DiffusionPipeline;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -51,6 +52,28 @@ class CostProbeTest {
             assertThat(costs.unetBytes().estimate(1, 4 * own)).isGreaterThan(costs.unetBytes().estimate(1, own));
             assertThat(costs.vaeBytes().estimate(1, 4 * own)).isPositive();
         }
+    }
+
+    @Test
+    void batchesOfMidSizesAreMeasuredForBothNetworksWhereTheyFitTheCallTime() {
+        // calls of 8 rows at side 32 take about 0.02 s: well within the call time even on a slow vCPU
+        CostProbe probe = new CostProbe(pipeline, 0.2, 8L << 30, true, () -> { });
+        probe.measure();
+
+        int ownSide = 16;  // 64 px at a scale factor of 4
+        Map<String, List<CallCost.Sample>> samples = probe.samples();
+        assertThat(samples.get("unet seconds")).anySatisfy(sample -> {
+            assertThat(sample.rows()).isEqualTo(8);
+            assertThat(sample.area()).isEqualTo(4.0 * ownSide * ownSide);
+        });
+        assertThat(samples.get("decoder seconds")).anySatisfy(sample -> {
+            assertThat(sample.rows()).isEqualTo(4);
+            assertThat(sample.area()).isEqualTo(4.0 * ownSide * ownSide);
+        });
+        // times and memory of the same calls, in the same order: the second timing pass replaced values, not samples
+        assertThat(samples.get("unet seconds")).extracting(CallCost.Sample::rows)
+                .isEqualTo(samples.get("unet bytes").stream().map(CallCost.Sample::rows).toList());
+        assertThat(samples.get("decoder seconds")).allSatisfy(sample -> assertThat(sample.value()).isPositive());
     }
 
     @Test
