@@ -11,6 +11,8 @@ import dev.diffusion.pipeline.ModelCallListener;
 import dev.diffusion.worker.CostProbe;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
 class CostModelBenchmark {
+
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     @Test
     void printPredictedAgainstMeasured() throws IOException {
@@ -51,9 +55,11 @@ class CostModelBenchmark {
                 DiffusionPipeline pipeline = new DiffusionPipeline(model, ModelCallListener.NONE, threads)) {
             CostProbe probe = new CostProbe(pipeline, 0.5, 8L << 30, true, () -> { });
             long start = System.nanoTime();
+            long compiling = JIT.getTotalCompilationTime();
             ModelCosts costs = probe.measure();
-            table.printf(Locale.ROOT, "model %s, %s, probe %.1f s: %s%n", modelDir, threads,
-                    (System.nanoTime() - start) / 1e9, costs);
+            table.printf(Locale.ROOT, "model %s, %s, probe %.1f s (JIT compiling %d ms of it, %d ms before): %s%n",
+                    modelDir, threads, (System.nanoTime() - start) / 1e9, JIT.getTotalCompilationTime() - compiling,
+                    compiling, costs);
             probe.samples().forEach((fitted, samples) -> table.printf(Locale.ROOT, "probe's %s (side x rows: value): %s%n",
                     fitted, samples.stream().map(CostModelBenchmark::sample).collect(Collectors.joining(", "))));
             // the machine's own speed drifts (a shared VM: the same call's CPU time stepped from 0.058 to 0.045 s
@@ -62,6 +68,7 @@ class CostModelBenchmark {
             double reference = probe.unetCall(referenceSide, 1).seconds();
             // each call in several rounds over the whole table, the shortest kept, as the probe keeps its shortest
             int rounds = Integer.getInteger("benchmark.rounds", 2);
+            long compiledBeforeRounds = JIT.getTotalCompilationTime();
             Map<List<Integer>, AtPace> unets = new HashMap<>();
             Map<List<Integer>, AtPace> vaes = new HashMap<>();
             for (int round = 0; round < rounds; round++) {
@@ -73,6 +80,8 @@ class CostModelBenchmark {
                     }
                 }
             }
+            table.printf(Locale.ROOT, "JIT compiling during the rounds: %d ms%n",
+                    JIT.getTotalCompilationTime() - compiledBeforeRounds);
             table.printf(Locale.ROOT, "%d rounds; pace: a reference call's time against its first, in the round of "
                     + "the shortest UNet call (of the shortest decoder call for its column)%n", rounds);
             table.printf(Locale.ROOT, "%-5s %-4s %-5s %-32s %-32s %-28s %-28s %-10s %-10s%n", "side", "rows",
