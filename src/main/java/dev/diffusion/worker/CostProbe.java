@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * thread's CPU time does not hide, and two runs back to back fall in the same slow spell (a 64x64 decoder call of the
  * tiny SD 1.x fixture measured 52 ms in one probe, 28-33 ms elsewhere).
  * Before any of that, calls at the smallest side warm the Java and libtorch code around a call: without them the
- * tiny SD 1.x fixture's first UNet calls (side 8 and 16) measured 3.4 and 4.1 ms, with them 2.0-2.3 and 2.6-2.9 ms
+ * tiny SD 1.x fixture's first UNet calls (side 8 and 16) measured 3.4 and 4.1 ms, with them 2.0-2.3 and 2.3-2.9 ms
  * (BENCHMARKS.md, "What does admission by cost predict").
  * Memory is the growth of the resident size to the call's peak, with freed memory handed back to the system first,
  * so that what the allocator kept from earlier calls does not hide it. The timed calls run as a serving worker's do,
