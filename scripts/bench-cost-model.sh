@@ -13,6 +13,7 @@ if [ -e "$jemalloc" ] && [ -z "${LD_PRELOAD:-}" ]; then
 fi
 ./mvnw -q -B test -Dtest=CostModelBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
     -Dbenchmark=true -Dbenchmark.model="${1:-src/main/models/shapes}" -Dbenchmark.sides="${2:-48,80,96,128}" \
-    -Dbenchmark.rows="${3:-1,2,4}" -Dbenchmark.rounds="${ROUNDS:-2}" -Dbenchmark.out=target/cost-model.txt -DtrimStackTrace=false >/dev/null 2>&1
+    -Dbenchmark.rows="${3:-1,2,4}" -Dbenchmark.rounds="${ROUNDS:-2}" -Dbenchmark.out=target/cost-model.txt \
+    -DtrimStackTrace=false >/dev/null 2>&1
 # the table from its file: libtorch's warnings (NNPACK, at every new shape) break lines of the test's output
 cat target/cost-model.txt

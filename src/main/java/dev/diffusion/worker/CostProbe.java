@@ -140,7 +140,7 @@ public final class CostProbe {
                 fitOrZero(vaeBytes), CallCost.fit(vaeSeconds, CallCost.Errors.RELATIVE, parallelFrom));
     }
 
-    /** Whether a batch of {@code rows} is measured at this side: a mid size, and within the limits at one row's cost. */
+    /** Whether a batch of {@code rows} is measured at this side: a mid size, within the limits at one row's cost. */
     private boolean midBatch(int side, int ownSide, Measured oneRow, int rows) {
         return MID_BATCH_SIDE_MULTIPLES.contains(side / roundUp(ownSide)) && side % roundUp(ownSide) == 0
                 && oneRow.seconds() * rows <= maxCallSeconds && oneRow.bytes() * rows <= memoryBudget / 4;
@@ -218,8 +218,8 @@ public final class CostProbe {
     }
 
     /**
-     * The call run {@code timedRuns} times, the shortest counting; if {@code setUp}, first to set up its shape's kernels
-     * and then to measure its memory (0 bytes otherwise).
+     * The call run {@code timedRuns} times, the shortest counting; if {@code setUp}, first to set up its shape's
+     * kernels and then to measure its memory (0 bytes otherwise).
      */
     private Measured timed(int side, int rows, boolean setUp, int timedRuns,
             BiConsumer<List<ImageSampling>, Integer> network) {

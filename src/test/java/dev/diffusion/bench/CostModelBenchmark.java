@@ -60,8 +60,9 @@ class CostModelBenchmark {
             table.printf(Locale.ROOT, "model %s, %s, probe %.1f s (JIT compiling %d ms of it, %d ms before): %s%n",
                     modelDir, threads, (System.nanoTime() - start) / 1e9, JIT.getTotalCompilationTime() - compiling,
                     compiling, costs);
-            probe.samples().forEach((fitted, samples) -> table.printf(Locale.ROOT, "probe's %s (side x rows: value): %s%n",
-                    fitted, samples.stream().map(CostModelBenchmark::sample).collect(Collectors.joining(", "))));
+            probe.samples().forEach((fitted, samples) -> table.printf(Locale.ROOT,
+                    "probe's %s (side x rows: value): %s%n", fitted,
+                    samples.stream().map(CostModelBenchmark::sample).collect(Collectors.joining(", "))));
             // the machine's own speed drifts (a shared VM: the same call's CPU time stepped from 0.058 to 0.045 s
             // within a minute); a reference call before each call measures it, as a worker's pace does (WorkerPace)
             int referenceSide = Integer.getInteger("benchmark.referenceSide", 48);

@@ -56,7 +56,7 @@ class CostProbeTest {
 
     @Test
     void batchesOfMidSizesAreMeasuredForBothNetworksWhereTheyFitTheCallTime() {
-        // calls of 8 rows at side 32 take about 0.02 s: well within the call time even on a slow vCPU
+        // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
         CostProbe probe = new CostProbe(pipeline, 0.2, 8L << 30, true, () -> { });
         probe.measure();
 
@@ -70,9 +70,11 @@ class CostProbeTest {
             assertThat(sample.rows()).isEqualTo(4);
             assertThat(sample.area()).isEqualTo(4.0 * ownSide * ownSide);
         });
-        // times and memory of the same calls, in the same order: the second timing pass replaced values, not samples
-        assertThat(samples.get("unet seconds")).extracting(CallCost.Sample::rows)
-                .isEqualTo(samples.get("unet bytes").stream().map(CallCost.Sample::rows).toList());
+        if (NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0) {
+            // times and memory of the same calls in the same order: the second timing pass replaced times, added none
+            assertThat(samples.get("unet seconds")).extracting(CallCost.Sample::rows)
+                    .isEqualTo(samples.get("unet bytes").stream().map(CallCost.Sample::rows).toList());
+        }
         assertThat(samples.get("decoder seconds")).allSatisfy(sample -> assertThat(sample.value()).isPositive());
     }
 
