@@ -28,11 +28,17 @@ class CostProbeTest {
 
     private static LoadedModel model;
     private static DiffusionPipeline pipeline;
+    /** A whole probe, measured once for the tests that read it. */
+    private static CostProbe probe;
+    private static ModelCosts costs;
 
     @BeforeAll
     static void load() {
         model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
+        // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
+        probe = new CostProbe(pipeline, 0.2, 8L << 30, true, () -> { });
+        costs = probe.measure();
     }
 
     @AfterAll
@@ -43,8 +49,6 @@ class CostProbeTest {
 
     @Test
     void largerCallsAreEstimatedToCostMoreAndEveryMeasuredCallIsPositive() {
-        ModelCosts costs = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> { }).measure();
-
         double own = 16 * 16;
         for (CallCost cost : List.of(costs.unetSeconds(), costs.vaeSeconds())) {
             assertThat(cost.estimate(1, own)).isPositive();
@@ -59,10 +63,6 @@ class CostProbeTest {
 
     @Test
     void batchesOfMidSizesAreMeasuredForBothNetworksWhereTheyFitTheCallTime() {
-        // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
-        CostProbe probe = new CostProbe(pipeline, 0.2, 8L << 30, true, () -> { });
-        probe.measure();
-
         int ownSide = 16;  // 64 px at a scale factor of 4
         Map<String, List<CallCost.Sample>> samples = probe.samples();
         assertThat(samples.get("unet seconds")).anySatisfy(sample -> {
@@ -93,10 +93,10 @@ class CostProbeTest {
             }
         };
         try (DiffusionPipeline slowed = new DiffusionPipeline(model, slowFirstPass, new IntraOpThreads(1, 2, 8))) {
-            CostProbe probe = new CostProbe(slowed, 0.11, 8L << 30, true, () -> callsSinceBetween.set(0));
-            probe.measure();
+            CostProbe retimed = new CostProbe(slowed, 0.11, 8L << 30, true, () -> callsSinceBetween.set(0));
+            retimed.measure();
 
-            Map<String, List<CallCost.Sample>> samples = probe.samples();
+            Map<String, List<CallCost.Sample>> samples = retimed.samples();
             assertThat(samples.get("unet seconds")).hasSizeGreaterThan(2);
             for (String fitted : List.of("unet seconds", "decoder seconds")) {
                 assertThat(samples.get(fitted)).allSatisfy(sample -> assertThat(sample.value()).isLessThan(0.1));
@@ -115,13 +115,13 @@ class CostProbeTest {
     @Test
     void whatRunsBetweenCallsCanStopTheProbeBeforeItsNextCall() {
         AtomicInteger asked = new AtomicInteger();
-        CostProbe probe = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> {
+        CostProbe stopping = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> {
             if (asked.incrementAndGet() > 2) {
                 throw new CancellationException("stopping");
             }
         });
 
-        assertThatThrownBy(probe::measure).isInstanceOf(CancellationException.class);
+        assertThatThrownBy(stopping::measure).isInstanceOf(CancellationException.class);
         assertThat(asked).hasValue(3);
     }
 }
