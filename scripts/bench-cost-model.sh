@@ -11,7 +11,7 @@ if [ -e "$jemalloc" ] && [ -z "${LD_PRELOAD:-}" ]; then
     export LD_PRELOAD=$jemalloc
     export MALLOC_CONF=${MALLOC_CONF:-background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,oversize_threshold:0}
 elif [ ! -e "$jemalloc" ]; then
-    # measured without it, the decoder's multi-image calls came out 25-43% from their predictions (2026-12-03 18:30)
+    # measured without it, the tiny SD 1.x fixture's decoder calls were under-estimated by up to 31% (2026-12-03 18:30)
     echo "no jemalloc ($jemalloc; Debian: apt-get install libjemalloc2): measuring on glibc's malloc" >&2
 fi
 ./mvnw -q -B test -Dtest=CostModelBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
