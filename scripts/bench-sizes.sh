@@ -192,6 +192,9 @@ for spec in "$@"; do
         rows+=("$row")
         echo "  $row"
     done
+    # a worker measures a model again when its calls keep beating the costs (README, "Admission by cost"); such a
+    # probe resets the peak resident memory and takes the worker's idle time, so say when one ran
+    grep -o 'model .* measured again .*: a guided .*s, was [0-9.]* s' "$log" | sed 's/^/  /' || true
     stop_services
     SERVICES=()
 done

@@ -26,6 +26,8 @@ final class Worker implements Runnable {
     private static final Duration QUEUE_RETRY = Duration.ofSeconds(1);
     /** How often a gather wait looks at the queue again: short against the wait, long against a look at the queue. */
     private static final long GATHER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Idle work waits this long without a job: one-at-a-time clients leave gaps of milliseconds between jobs. */
+    static final Duration IDLE_WORK_AFTER = Duration.ofSeconds(1);
 
     private final String device;
     private final StepBatcher batcher;
@@ -35,16 +37,21 @@ final class Worker implements Runnable {
     private final Runnable busy;
     private final Runnable idle;
     private final Consumer<Runnable> firstWork;
+    private final Consumer<Runnable> idleWork;
     private boolean working;
+    private long idleSince = System.nanoTime();
     private int queueFailures;
 
     /**
      * @param firstWork what the worker does first (measuring its models' costs), given a call to make between its own
      *                  calls: that call serves the queue for one step, so that jobs do not wait for the first work,
      *                  and throws {@link CancellationException} once the worker is stopping
+     * @param idleWork  what the worker does when it has had no job for {@link #IDLE_WORK_AFTER} (measuring a model
+     *                  again when its calls have run faster than measured), given a call to make between its own
+     *                  calls that runs every waiting job to its end first; returns at once when there is nothing to do
      */
     Worker(String device, StepBatcher batcher, JobLeases jobs, Duration gatherWait, BooleanSupplier stopping,
-            Runnable busy, Runnable idle, Consumer<Runnable> firstWork) {
+            Runnable busy, Runnable idle, Consumer<Runnable> firstWork, Consumer<Runnable> idleWork) {
         this.device = device;
         this.batcher = batcher;
         this.jobs = jobs;
@@ -53,22 +60,32 @@ final class Worker implements Runnable {
         this.busy = busy;
         this.idle = idle;
         this.firstWork = firstWork;
+        this.idleWork = idleWork;
     }
 
     /** Runs until stopped; a stopping worker takes no new job but lets its groups finish (or abort). */
     @Override
     public void run() {
-        try {
-            firstWork.accept(this::serveBetweenCalls);
-        } catch (CancellationException e) {
-            log.info("the worker on {} stopped before its first work was done", device);
-        } catch (RuntimeException | Error e) {
-            log.error("the first work of the worker on {} failed; it takes jobs all the same", device, e);
-        }
+        doOwnWork("first", firstWork, this::serveBetweenCalls);
         while (!stopping.getAsBoolean() || !batcher.isEmpty()) {
             if (!serveOnce(POLL)) {
                 return;
             }
+            if (batcher.isEmpty() && !stopping.getAsBoolean()
+                    && System.nanoTime() - idleSince >= IDLE_WORK_AFTER.toNanos()) {
+                doOwnWork("idle", idleWork, this::serveWaitingJobs);
+            }
+        }
+    }
+
+    /** Work of the worker's own, with jobs served between its calls; its failure never takes the worker down. */
+    private void doOwnWork(String kind, Consumer<Runnable> work, Runnable betweenCalls) {
+        try {
+            work.accept(betweenCalls);
+        } catch (CancellationException e) {
+            log.info("the worker on {} stopped before its {} work was done", device, kind);
+        } catch (RuntimeException | Error e) {
+            log.error("the {} work of the worker on {} failed; it takes jobs all the same", kind, device, e);
         }
     }
 
@@ -77,6 +94,13 @@ final class Worker implements Runnable {
         if (stopping.getAsBoolean() || !serveOnce(Duration.ZERO)) {
             throw new CancellationException("the worker on " + device + " is stopping");
         }
+    }
+
+    /** Between two calls of idle work: jobs come first, so every waiting job runs to its end before the next call. */
+    private void serveWaitingJobs() {
+        do {
+            serveBetweenCalls();
+        } while (!batcher.isEmpty());
     }
 
     /**
@@ -157,6 +181,9 @@ final class Worker implements Runnable {
         if (now != working) {
             working = now;
             (now ? busy : idle).run();
+            if (!now) {
+                idleSince = System.nanoTime();
+            }
         }
     }
 }

@@ -132,8 +132,12 @@ public class WorkerPool implements SmartLifecycle {
             StepBatcher batcher = new StepBatcher(pipelines, budgets, jobs, engineRequests, batching.maxBatchSize(),
                     batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting,
                     pace);
+            // costs that the calls keep beating came from a slow spell of the machine: measured again when idle
+            Consumer<Runnable> remeasure = betweenCalls -> pace.dueForMeasuring().ifPresent(name ->
+                    pace.measuredAgain(name, measureAgain(folders.get(name), pipelines.get(name), device, budgets,
+                            measured, betweenCalls)));
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
-                    busy::incrementAndGet, busy::decrementAndGet, measureCosts);
+                    busy::incrementAndGet, busy::decrementAndGet, measureCosts, remeasure);
             Thread thread = new Thread(worker, "worker-" + device);
             thread.start();
             threads.add(thread);
@@ -172,6 +176,47 @@ public class WorkerPool implements SmartLifecycle {
         log.info("model {} {} on {} in {} ms: {}", name, kept.isPresent() ? "costs as measured at an earlier start"
                 : "measured", device, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
         return Optional.of(measured);
+    }
+
+    /**
+     * Measures a model again, its calls having run well under their predicted times for a while (the costs came from
+     * a probe in one of the machine's slow spells, now or at an earlier start), with every job that comes meanwhile
+     * run to its end between the probe's calls. The new costs replace the old, here, for admission and in the cost cache, if they
+     * predict the model's most common call (a guided image at its own size) at under {@link WorkerPace#REMEASURE_BELOW}
+     * of the old: what a slow spell makes of a probe, where smaller differences are its noise. True if they did.
+     */
+    private boolean measureAgain(ModelFolder folder, DiffusionPipeline pipeline, Device device,
+            Map<String, CallBudget> budgets, Map<String, MeasuredCosts> measured, Runnable betweenCalls) {
+        String name = folder.name();
+        MeasuredCosts old = measured.get(name);
+        if (old == null) {
+            return false;
+        }
+        long began = System.nanoTime();
+        ModelCosts costs = new CostProbe(pipeline, probeCallSeconds(), old.budgetBytes(), !device.isGpu(),
+                betweenCalls).measure();
+        ModelIndex index = pipeline.index();
+        double side = (double) index.sampleSize() / index.vaeScaleFactor();
+        double area = side * side;
+        double before = old.costs().unetSeconds().estimate(2, area);
+        double now = costs.unetSeconds().estimate(2, area);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+        String call = String.format(Locale.ROOT, "a guided image's UNet call at its own size %.4f s, was %.4f s", now,
+                before);
+        if (now >= before * WorkerPace.REMEASURE_BELOW) {
+            log.info("model {} measured again on {} in {} ms, its calls having run faster than measured: {}; not "
+                    + "{}% lower, so the costs it had are kept", name, device, millis, call,
+                    Math.round(100 * (1 - WorkerPace.REMEASURE_BELOW)));
+            return false;
+        }
+        costMeasurements.save(folder, device.toString(), old.budgetBytes(), probeSettings(), costs);
+        budgets.put(name, new CallBudget(index, costs, old.budgetBytes()));
+        MeasuredCosts replaced = new MeasuredCosts(costs, old.budgetBytes(), old.maxJobSeconds(), device.toString());
+        measured.put(name, replaced);
+        costBook.record(name, replaced);
+        log.info("model {} measured again on {} in {} ms, its calls having run faster than measured: {}; the new "
+                + "costs replace the old: {}", name, device, millis, call, costs);
+        return true;
     }
 
     /** The probe's settings and the pipelines' threads: part of what a kept measurement must match. */

@@ -439,6 +439,45 @@ class StepBatcherTest {
                 .isEqualTo(JobStatus.SUCCEEDED);
     }
 
+    /**
+     * The worker's idle work (measuring a model again) begins once the worker has had no job for a while, and a job
+     * that comes meanwhile runs to its end between two of its calls.
+     */
+    @Test
+    void theWorkersIdleWorkWaitsForAnIdleWorkerAndLetsNewJobsRunFirst() throws Exception {
+        String running = submit(jobs, request("a red circle", "ddim", 1, 6, 5.0, 1));
+        StepBatcher batcher = batcher(jobs, 8);
+        AtomicReference<Instant> idleWorkBegan = new AtomicReference<>();
+        AtomicReference<JobStatus> laterAfterOneCall = new AtomicReference<>();
+        Consumer<Runnable> idleWork = betweenCalls -> {
+            if (idleWorkBegan.get() != null) {
+                return;  // once is enough
+            }
+            idleWorkBegan.set(clock.instant());
+            String later = submit(jobs, request("a blue square", "ddim", 2, 4, 5.0, 1));
+            betweenCalls.run();
+            laterAfterOneCall.set(job(later).status());
+        };
+
+        clock.useSystemTime();
+        AtomicBoolean stopping = new AtomicBoolean();
+        Thread thread = new Thread(new Worker("cpu", batcher, jobs.leases(), Duration.ofMillis(5), stopping::get,
+                () -> { }, () -> { }, betweenCalls -> { }, idleWork), "test-worker");
+        thread.start();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (laterAfterOneCall.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        stopping.set(true);
+        thread.join(Duration.ofSeconds(10).toMillis());
+
+        assertThat(job(running).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(idleWorkBegan.get()).as("a second after the running job ended")
+                .isAfterOrEqualTo(job(running).finishedAt().plus(Worker.IDLE_WORK_AFTER));
+        assertThat(laterAfterOneCall.get()).as("the job that came meanwhile ran all its steps at once")
+                .isEqualTo(JobStatus.SUCCEEDED);
+    }
+
     /** Runs a worker thread with {@code batcher} until the jobs have succeeded, then stops it. */
     private void runWorker(StepBatcher batcher, String... ids) throws InterruptedException {
         runWorker(batcher, betweenCalls -> { }, ids);
@@ -449,7 +488,7 @@ class StepBatcherTest {
         clock.useSystemTime();
         AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(new Worker("cpu", batcher, jobs.leases(), Duration.ofMillis(5), stopping::get,
-                () -> { }, () -> { }, firstWork), "test-worker");
+                () -> { }, () -> { }, firstWork, betweenCalls -> { }), "test-worker");
         thread.start();
         try {
             for (String id : ids) {
@@ -471,7 +510,7 @@ class StepBatcherTest {
         String running = submit(jobs, request("a long one", "ddim", 1, 40, 5.0, 1));
         AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(new Worker("cpu", batcher(jobs, 8), jobs.leases(), Duration.ZERO, stopping::get,
-                () -> { }, () -> { }, betweenCalls -> { }), "test-worker");
+                () -> { }, () -> { }, betweenCalls -> { }, betweenCalls -> { }), "test-worker");
         thread.start();
         try {
             while (job(running).status() != JobStatus.RUNNING) {

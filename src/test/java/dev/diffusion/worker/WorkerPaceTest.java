@@ -72,4 +72,102 @@ class WorkerPaceTest {
         assertThat(published).isEmpty();
         assertThat(pace.slowdown("shapes")).isEqualTo(1);
     }
+
+    /** Calls at under 80% of their predictions, 50 in a row: the costs came from a slow spell. */
+    @Test
+    void callsThatKeepBeatingTheirPredictionsMakeTheModelDueToBeMeasuredAgain() {
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS - 1);
+        assertThat(pace.dueForMeasuring()).isEmpty();
+
+        fastCalls("shapes", 1);
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+    }
+
+    @Test
+    void callsNearTheirPredictionsNeverMakeItDue() {
+        for (int call = 0; call < 4 * WorkerPace.REMEASURE_AFTER_CALLS; call++) {
+            pace.observe("shapes", 1, nanos(0.85));
+        }
+
+        assertThat(pace.dueForMeasuring()).isEmpty();
+    }
+
+    @Test
+    void aSlowerStretchStartsTheCountAgain() {
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS - 10);
+        for (int call = 0; call < 10; call++) {
+            pace.observe("shapes", 1, nanos(2));
+        }
+        assertThat(pace.slowdown("shapes")).as("the slow calls brought the pace over 0.8").isGreaterThan(0.8);
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS - 10);
+        assertThat(pace.dueForMeasuring()).isEmpty();
+
+        fastCalls("shapes", 20);
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+    }
+
+    /** A measurement that lowered the costs: the pace starts afresh, and the model may be due again after a wait. */
+    @Test
+    void aModelMeasuredAgainStartsAfreshAndWaitsBeforeItIsDueAgain() {
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+        pace.measuredAgain("shapes", true);
+
+        assertThat(pace.dueForMeasuring()).isEmpty();
+        assertThat(pace.slowdown("shapes")).isEqualTo(1);
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+        assertThat(pace.dueForMeasuring()).as("within the wait").isEmpty();
+        clock.advance(WorkerPace.REMEASURE_WAIT);
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+    }
+
+    /** Costs that over-estimate for another reason than a slow probe must not cost a probe every ten minutes. */
+    @Test
+    void theWaitDoublesEachTimeAMeasurementFoundNothingCheaper() {
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+        pace.measuredAgain("shapes", false);
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+
+        clock.advance(WorkerPace.REMEASURE_WAIT);
+        assertThat(pace.dueForMeasuring()).isEmpty();
+        clock.advance(WorkerPace.REMEASURE_WAIT);
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+
+        pace.measuredAgain("shapes", false);
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+        clock.advance(WorkerPace.REMEASURE_WAIT.multipliedBy(4).minusSeconds(1));
+        assertThat(pace.dueForMeasuring()).isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+    }
+
+    @Test
+    void onlyTheModelWhoseCallsRunFastIsDue() {
+        fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
+        for (int call = 0; call < WorkerPace.REMEASURE_AFTER_CALLS; call++) {
+            pace.observe("tiny", 1, nanos(1));
+        }
+
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+        pace.measuredAgain("shapes", true);
+        assertThat(pace.dueForMeasuring()).isEmpty();
+    }
+
+    /** The work around a short call can only make it look slower, never faster: such calls count here. */
+    @Test
+    void callsTooShortForTheSlowdownCountTowardsMeasuringAgain() {
+        double predicted = WorkerPace.MIN_PREDICTED_SECONDS / 4;
+        for (int call = 0; call < WorkerPace.REMEASURE_AFTER_CALLS; call++) {
+            pace.observe("shapes", predicted, nanos(predicted / 2));
+        }
+
+        assertThat(pace.dueForMeasuring()).contains("shapes");
+        assertThat(published).as("and stay out of the slowdown").isEmpty();
+    }
+
+    /** Calls at half their predicted time. */
+    private void fastCalls(String model, int calls) {
+        for (int call = 0; call < calls; call++) {
+            pace.observe(model, 1, nanos(0.5));
+        }
+    }
 }
