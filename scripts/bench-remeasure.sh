@@ -36,7 +36,10 @@ request() {  # prints the request's seconds
         -H 'Content-Type: application/json' -d "{\"prompt\": \"a red circle\", \"width\": $PX, \"height\": $PX,
         \"steps\": $STEPS, \"scheduler\": \"ddim\", \"seed\": $1}"
 }
-unet_sums() { curl -sf "$url/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ { s = s " " $2 } END { print s }'; }
+unet_sums() {  # seconds and calls of the UNet so far
+    curl -sf "$url/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ {
+        if ($1 ~ /_sum/) s += $2; else c += $2 } END { printf "%s %s\n", s + 0, c + 0 }'
+}
 slowdown() { curl -sf "$url/models" | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[0]["allowed_sizes"]["slowdown"])'; }
 # the UNet call a guided image at PX px makes, as the kept costs predict it (CallCost.estimate)
 predicted() {

@@ -133,9 +133,15 @@ public class WorkerPool implements SmartLifecycle {
                     batching.maxGroups(), settings.previewEvery(), jobSettings.timeout(), clock, () -> aborting,
                     pace);
             // costs that the calls keep beating came from a slow spell of the machine: measured again when idle
-            Consumer<Runnable> remeasure = betweenCalls -> pace.dueForMeasuring().ifPresent(name ->
-                    pace.measuredAgain(name, measureAgain(folders.get(name), pipelines.get(name), device, budgets,
-                            measured, betweenCalls)));
+            Consumer<Runnable> remeasure = betweenCalls -> pace.dueForMeasuring().ifPresent(name -> {
+                boolean replaced = false;
+                try {
+                    replaced = measureAgain(folders.get(name), pipelines.get(name), device, budgets, measured,
+                            betweenCalls);
+                } finally {
+                    pace.measuredAgain(name, replaced);  // also after a failure: not again at the next idle moment
+                }
+            });
             Worker worker = new Worker(device.toString(), batcher, jobs, batching.gatherWait(), () -> stopping,
                     busy::incrementAndGet, busy::decrementAndGet, measureCosts, remeasure);
             Thread thread = new Thread(worker, "worker-" + device);
