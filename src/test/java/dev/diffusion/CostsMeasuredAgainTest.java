@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.diffusion.catalog.MeasuredCosts;
 import dev.diffusion.catalog.ModelCostBook;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,6 +46,9 @@ class CostsMeasuredAgainTest {
         double measured;
         try (ConfigurableApplicationContext service = TinyModelApplication.start(properties)) {
             measured = ownSizeCall(awaitCosts(service));
+            assertThat(service.getBean(MeterRegistry.class).find("diffusion.cost.probe")
+                    .tags("model", MODEL, "reason", "start", "costs", "used").timer())
+                    .as("the start's probe is counted").isNotNull().extracting(Timer::count).isEqualTo(1L);
         }
         Path kept = keptFile();
         inflateUnetTimes(kept);
@@ -73,6 +78,12 @@ class CostsMeasuredAgainTest {
             assertThat(again).as("measured again and published").isLessThan(inflated / 5);
             assertThat(unetSecondsFixed(kept)).as("kept for the next start")
                     .isEqualTo(book.find(MODEL).orElseThrow().costs().unetSeconds().fixed());
+            MeterRegistry meters = service.getBean(MeterRegistry.class);
+            assertThat(meters.find("diffusion.cost.probe").tags("model", MODEL, "reason", "calls_faster", "costs",
+                    "used").timer()).as("the probe's run is counted").isNotNull()
+                    .extracting(Timer::count).isEqualTo(1L);
+            assertThat(meters.find("diffusion.cost.probe").tag("reason", "start").timer())
+                    .as("this start measured nothing: it took the kept costs").isNull();
         }
     }
 

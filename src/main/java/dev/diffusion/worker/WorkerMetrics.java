@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The workers' meters: {@code diffusion.workers.busy}; per device, {@code diffusion.model.call} by network (which tells
  * the time inside the networks from the loop's own), {@code diffusion.unet.step} by batch size and
- * {@code diffusion.batch.size}.
+ * {@code diffusion.batch.size}; per device and model, {@code diffusion.cost.probe} (the worker's time spent measuring).
  */
 final class WorkerMetrics {
 
@@ -46,6 +46,16 @@ final class WorkerMetrics {
                 batchSizes.record(images);
             }
         };
+    }
+
+    /**
+     * One run of the cost probe: why it ran ({@code start}, or {@code calls_faster}: the calls kept beating the costs)
+     * and whether its costs were {@code used} or {@code discarded} (no lower than those in use).
+     */
+    void costProbe(Device device, String model, String reason, boolean used, long nanos) {
+        timer("diffusion.cost.probe", "One run of the cost probe, which takes the worker's time between jobs",
+                device.toString()).tag("model", model).tag("reason", reason).tag("costs", used ? "used" : "discarded")
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private static Timer.Builder timer(String name, String description, String deviceTag) {

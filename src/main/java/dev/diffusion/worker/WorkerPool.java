@@ -174,6 +174,7 @@ public class WorkerPool implements SmartLifecycle {
                 return Optional.empty();
             }
             costMeasurements.save(folder, device.toString(), budgetBytes, probeSettings(), costs);
+            metrics.costProbe(device, name, "start", true, System.nanoTime() - began);
         }
         budgets.put(name, new CallBudget(pipeline.index(), costs, budgetBytes));
         MeasuredCosts measured = new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
@@ -206,10 +207,13 @@ public class WorkerPool implements SmartLifecycle {
         double area = side * side;
         double before = old.costs().unetSeconds().estimate(2, area);
         double now = costs.unetSeconds().estimate(2, area);
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+        long nanos = System.nanoTime() - began;
+        long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+        boolean lower = now < before * WorkerPace.REMEASURE_BELOW;
+        metrics.costProbe(device, name, "calls_faster", lower, nanos);
         String call = String.format(Locale.ROOT, "a guided image's UNet call at its own size %.4f s, was %.4f s", now,
                 before);
-        if (now >= before * WorkerPace.REMEASURE_BELOW) {
+        if (!lower) {
             log.info("model {} measured again on {} in {} ms, its calls having run faster than measured: {}; not "
                     + "{}% lower, so the costs it had are kept", name, device, millis, call,
                     Math.round(100 * (1 - WorkerPace.REMEASURE_BELOW)));
