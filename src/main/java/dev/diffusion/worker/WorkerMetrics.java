@@ -53,9 +53,20 @@ final class WorkerMetrics {
      * and whether its costs were {@code used} or {@code discarded} (no lower than those in use).
      */
     void costProbe(Device device, String model, String reason, boolean used, long nanos) {
-        timer("diffusion.cost.probe", "One run of the cost probe, which takes the worker's time between jobs",
+        costProbeTimer(device, model, reason, used).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Publishes a model's probe timers at zero, so that a dashboard shows none run rather than no data. */
+    void costProbesOf(Device device, String model) {
+        costProbeTimer(device, model, "start", true);
+        costProbeTimer(device, model, "calls_faster", true);
+        costProbeTimer(device, model, "calls_faster", false);
+    }
+
+    private Timer costProbeTimer(Device device, String model, String reason, boolean used) {
+        return timer("diffusion.cost.probe", "One run of the cost probe, which takes the worker's time between jobs",
                 device.toString()).tag("model", model).tag("reason", reason).tag("costs", used ? "used" : "discarded")
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+                .register(registry);
     }
 
     private static Timer.Builder timer(String name, String description, String deviceTag) {

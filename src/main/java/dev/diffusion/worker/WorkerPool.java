@@ -114,6 +114,7 @@ public class WorkerPool implements SmartLifecycle {
             for (ModelFolder folder : catalog.folders()) {
                 pipelines.put(folder.name(), loadAndWarmUp(folder, device));
                 folders.put(folder.name(), folder);
+                metrics.costProbesOf(device, folder.name());
             }
             Map<String, MeasuredCosts> measured = new ConcurrentHashMap<>();
             Consumer<Runnable> measureCosts = betweenCalls -> pipelines.forEach((name, pipeline) ->
