@@ -189,9 +189,10 @@ public class WorkerPool implements SmartLifecycle {
     /**
      * Measures a model again, its calls having run well under their predicted times for a while (the costs came from
      * a probe in one of the machine's slow spells, now or at an earlier start), with every job that comes meanwhile
-     * run to its end between the probe's calls. The new costs replace the old, here, for admission and in the cost cache, if they
-     * predict the model's most common call (a guided image at its own size) at under {@link WorkerPace#REMEASURE_BELOW}
-     * of the old: what a slow spell makes of a probe, where smaller differences are its noise. True if they did.
+     * run to its end between the probe's calls. The new costs replace the old, here, for admission and in the cost
+     * cache, if they predict the model's most common call (a guided image at its own size) at under
+     * {@link WorkerPace#REMEASURE_BELOW} of the old: what a slow spell makes of a probe, where smaller differences are
+     * its noise. True if they did.
      */
     private boolean measureAgain(ModelFolder folder, DiffusionPipeline pipeline, Device device,
             Map<String, CallBudget> budgets, Map<String, MeasuredCosts> measured, Runnable betweenCalls) {
