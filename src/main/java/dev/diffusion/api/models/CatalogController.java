@@ -59,7 +59,9 @@ public class CatalogController {
             String measuredOn,
             @Schema(description = "How many times slower than measured the worker's calls run now (other load on "
                     + "its machine); a job whose estimate times this is over max_job_seconds is answered 503 until it "
-                    + "eases; 1 when the worker has made no call for a few minutes") double slowdown) {
+                    + "eases; 1 when the worker has made no call for a few minutes. Under 1: faster than measured; "
+                    + "a worker whose calls keep running under 0.8 of their costs measures the model again")
+            double slowdown) {
     }
 
     @GetMapping(path = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
