@@ -85,9 +85,7 @@ class WorkerPaceTest {
 
     @Test
     void callsNearTheirPredictionsNeverMakeItDue() {
-        for (int call = 0; call < 4 * WorkerPace.REMEASURE_AFTER_CALLS; call++) {
-            pace.observe("shapes", 1, nanos(0.85));
-        }
+        calls("shapes", 4 * WorkerPace.REMEASURE_AFTER_CALLS, 1, 0.85);
 
         assertThat(pace.dueForMeasuring()).isEmpty();
     }
@@ -95,9 +93,7 @@ class WorkerPaceTest {
     @Test
     void aSlowerStretchStartsTheCountAgain() {
         fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS - 10);
-        for (int call = 0; call < 10; call++) {
-            pace.observe("shapes", 1, nanos(2));
-        }
+        calls("shapes", 10, 1, 2);
         assertThat(pace.slowdown("shapes")).as("the slow calls brought the pace over 0.8").isGreaterThan(0.8);
         fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS - 10);
         assertThat(pace.dueForMeasuring()).isEmpty();
@@ -143,9 +139,7 @@ class WorkerPaceTest {
     @Test
     void onlyTheModelWhoseCallsRunFastIsDue() {
         fastCalls("shapes", WorkerPace.REMEASURE_AFTER_CALLS);
-        for (int call = 0; call < WorkerPace.REMEASURE_AFTER_CALLS; call++) {
-            pace.observe("tiny", 1, nanos(1));
-        }
+        calls("tiny", WorkerPace.REMEASURE_AFTER_CALLS, 1, 1);
 
         assertThat(pace.dueForMeasuring()).contains("shapes");
         pace.measuredAgain("shapes", true);
@@ -156,18 +150,21 @@ class WorkerPaceTest {
     @Test
     void callsTooShortForTheSlowdownCountTowardsMeasuringAgain() {
         double predicted = WorkerPace.MIN_PREDICTED_SECONDS / 4;
-        for (int call = 0; call < WorkerPace.REMEASURE_AFTER_CALLS; call++) {
-            pace.observe("shapes", predicted, nanos(predicted / 2));
-        }
+        calls("shapes", WorkerPace.REMEASURE_AFTER_CALLS, predicted, predicted / 2);
 
         assertThat(pace.dueForMeasuring()).contains("shapes");
         assertThat(published).as("and stay out of the slowdown").isEmpty();
     }
 
     /** Calls at half their predicted time. */
-    private void fastCalls(String model, int calls) {
-        for (int call = 0; call < calls; call++) {
-            pace.observe(model, 1, nanos(0.5));
+    private void fastCalls(String model, int count) {
+        calls(model, count, 1, 0.5);
+    }
+
+    /** {@code count} calls predicted at {@code predicted} seconds that took {@code took}. */
+    private void calls(String model, int count, double predicted, double took) {
+        for (int call = 0; call < count; call++) {
+            pace.observe(model, predicted, nanos(took));
         }
     }
 }
