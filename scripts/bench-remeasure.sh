@@ -36,10 +36,6 @@ request() {  # prints the request's seconds
         -H 'Content-Type: application/json' -d "{\"prompt\": \"a red circle\", \"width\": $PX, \"height\": $PX,
         \"steps\": $STEPS, \"scheduler\": \"ddim\", \"seed\": $1}"
 }
-unet_sums() {  # seconds and calls of the UNet so far
-    curl -sf "$url/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ {
-        if ($1 ~ /_sum/) s += $2; else c += $2 } END { printf "%s %s\n", s + 0, c + 0 }'
-}
 slowdown() { curl -sf "$url/models" | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[0]["allowed_sizes"]["slowdown"])'; }
 # the UNet call a guided image at PX px makes, as the kept costs predict it (CallCost.estimate)
 predicted() {
@@ -60,12 +56,12 @@ PY
 phase() {  # name, then the seeds of its requests
     local name=$1 before after times=()
     shift
-    before=$(unet_sums)
+    before=$(unet_seconds "$url")
     for seed in "$@"; do
         times+=("$(request "$seed")")
         [[ $name != *during* ]] || sleep "$GAP"
     done
-    after=$(unet_sums)
+    after=$(unet_seconds "$url")
     if [[ $name == *during* ]]; then  # the probe's own calls are in the metrics then
         echo "$name: request seconds: ${times[*]}"
         return

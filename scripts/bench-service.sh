@@ -41,6 +41,12 @@ run_bench_program() {
         "dev.diffusion.bench.$class" "$@"
 }
 
+# unet_seconds URL: the sum and count of the service's UNet calls so far
+unet_seconds() {
+    curl -sf "$1/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ {
+        if ($1 ~ /_sum/) s += $2; else c += $2 } END { printf "%s %s\n", s + 0, c + 0 }'
+}
+
 machine_line() {
     echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB," \
         "$(java -version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -69,11 +69,6 @@ began=$(date -u +%H:%M)
 machine_line
 echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS JIT_WARMUP=$JIT_WARMUP PIN=$PIN)"
 
-# unet_seconds URL: the sum and count of the service's UNet calls so far
-unet_seconds() {
-    curl -sf "$1/actuator/prometheus" | awk '/^diffusion_model_call_seconds_(sum|count)\{.*network="unet"/ {
-        if ($1 ~ /_sum/) s += $2; else c += $2 } END { printf "%s %s\n", s + 0, c + 0 }'
-}
 field() { awk -v key="$2" '{ for (i = 2; i <= NF; i++) if ($i == key) print $(i - 1) }' <<<"$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 

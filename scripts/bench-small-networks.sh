@@ -12,10 +12,10 @@ MODEL_DIR=${1:-src/main/models/shapes} PX=${2:-64} VCPU=${VCPU:-1}
 PYTHON=${PYTHON:-/usr/bin/python3}
 machine_line
 echo "$MODEL_DIR, $PX px, both sides on vCPU $VCPU"
-env "${SERVICE_ENV[@]}" taskset -c "$VCPU" bash -c "$(declare -f run_bench_program); BENCH_PROGRAMS_BUILT=0; \
-    run_bench_program SmallNetworkCost '$MODEL_DIR' '$PX'" 2>/dev/null | grep '^service'
+taskset -c -p "$VCPU" $$ >/dev/null  # this shell, and so every program it starts
+(export "${SERVICE_ENV[@]}"; run_bench_program SmallNetworkCost "$MODEL_DIR" "$PX" 2>/dev/null | grep '^service')
 MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=0 \
-    taskset -c "$VCPU" "$PYTHON" - "$MODEL_DIR" "$PX" <<'PY'
+    "$PYTHON" - "$MODEL_DIR" "$PX" <<'PY'
 import json, os, sys, time
 import torch
 model_dir, px = sys.argv[1], int(sys.argv[2])

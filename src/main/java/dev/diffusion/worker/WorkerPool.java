@@ -177,10 +177,7 @@ public class WorkerPool implements SmartLifecycle {
             costMeasurements.save(folder, device.toString(), budgetBytes, probeSettings(), costs);
             metrics.costProbe(device, name, "start", true, System.nanoTime() - began);
         }
-        budgets.put(name, new CallBudget(pipeline.index(), costs, budgetBytes));
-        MeasuredCosts measured = new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
-                device.toString());
-        costBook.record(name, measured);
+        MeasuredCosts measured = publish(name, pipeline.index(), costs, budgetBytes, device, budgets);
         log.info("model {} {} on {} in {} ms: {}", name, kept.isPresent() ? "costs as measured at an earlier start"
                 : "measured", device, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began), costs);
         return Optional.of(measured);
@@ -222,13 +219,20 @@ public class WorkerPool implements SmartLifecycle {
             return false;
         }
         costMeasurements.save(folder, device.toString(), old.budgetBytes(), probeSettings(), costs);
-        budgets.put(name, new CallBudget(index, costs, old.budgetBytes()));
-        MeasuredCosts replaced = new MeasuredCosts(costs, old.budgetBytes(), old.maxJobSeconds(), device.toString());
-        measured.put(name, replaced);
-        costBook.record(name, replaced);
+        measured.put(name, publish(name, index, costs, old.budgetBytes(), device, budgets));
         log.info("model {} measured again on {} in {} ms, its calls having run faster than measured: {}; the new "
                 + "costs replace the old: {}", name, device, millis, call, costs);
         return true;
+    }
+
+    /** A model's costs on this worker: to its batcher's budget and, with the worker's limits, to admission. */
+    private MeasuredCosts publish(String name, ModelIndex index, ModelCosts costs, long budgetBytes, Device device,
+            Map<String, CallBudget> budgets) {
+        budgets.put(name, new CallBudget(index, costs, budgetBytes));
+        MeasuredCosts measured = new MeasuredCosts(costs, budgetBytes, costLimits.maxJobTime().toMillis() / 1000.0,
+                device.toString());
+        costBook.record(name, measured);
+        return measured;
     }
 
     /** The probe's settings and the pipelines' threads: part of what a kept measurement must match. */
