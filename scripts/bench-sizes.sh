@@ -16,7 +16,7 @@
 #   step: 2 rows), images/s and peak resident memory;
 # - the service gets the same requests (one image, $STEPS steps, that size, DPM-Solver++ 2M as the loop has it, the
 #   model's default guidance) from closed-loop clients at each concurrency of $CONCURRENCY (dev.diffusion.bench.BatchingLoad), after
-#   $WARMUP unmeasured requests at that size ($JIT_WARMUP before a model's first cell: see below): images/s,
+#   $WARMUP unmeasured requests at that size (and $JIT_WARMUP before a model's cells: see below): images/s,
 #   seconds per UNet call at concurrency 1 (from its diffusion.model.call metric), and the peak resident memory of
 #   the process over the size's cells (VmHWM, reset before each size).
 # Before the sizes of a model, a pixel check: the loop makes the service's image of seed 42 at the first size, within
@@ -36,16 +36,18 @@
 # pinning, as before.
 #
 # The JIT compiles the service's request path (HTTP, JSON, jobs, metrics: some 10,000 methods) over its first
-# several hundred requests, and where the whole process is on one vCPU its compiler threads take the worker's time:
-# tiny SD 1.x at 128 px, 34 ms an image over the first 50 requests, 4-13 ms up to the 400th, about 3 after
-# (scripts/bench-jit-warmup.sh; BENCHMARKS.md, "Real sizes"). A served process lives far longer than that, so each
-# model's first cell (its first size, concurrency 1) is measured after $JIT_WARMUP requests, one at a time (a Python
-# loop has no JIT to warm). JIT_WARMUP=0 measures the process young. The client (BatchingLoad, a fresh JVM per cell)
-# first warms its own HTTP code with GET /models (CLIENT_WARMUP, 200).
+# thousands of requests (a method called once a request reaches C2's thresholds only after some thousands), and where
+# the whole process is on one vCPU its compiler threads take the worker's time: the bundled model at 64 px (an image
+# of about 110 ms), 10.7 ms of theirs an image over the first 300 requests, 3.8-6.8 ms up to the 1200th, 0.8-2.9 ms
+# from the 1200th to the 3000th (scripts/bench-jit-warmup.sh; BENCHMARKS.md, "Real sizes"). A served process lives
+# far longer than that, so before its cells each model gets $JIT_WARMUP requests one at a time at $JIT_WARMUP_PX px
+# (cheap; the Java code is the same at every size), the process on both vCPUs (a Python loop has no JIT to warm).
+# JIT_WARMUP=0 measures the process young. The client (BatchingLoad, a fresh JVM per cell) first warms its own HTTP
+# code with GET /models (CLIENT_WARMUP, 200).
 #
 # env: STEPS (8), IMAGES (images per cell, 4), CONCURRENCY ("1 4"), LOOP_THREADS ("1 2"), WARMUP (24),
-#      JIT_WARMUP (300), ROUNDS (2), WARMUP_AGAIN (4, before the service's later rounds), PIN (fastest or none),
-#      PORT (18088),
+#      JIT_WARMUP (1500), JIT_WARMUP_PX (64), ROUNDS (2), WARMUP_AGAIN (4, before the service's later rounds),
+#      PIN (fastest or none), PORT (18088),
 #      JAVA_OPTS, REBUILD=1 (package the jar again), PYTHON (/usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +58,8 @@ CONCURRENCY=${CONCURRENCY:-1 4}
 LOOP_THREADS=${LOOP_THREADS:-1 2}
 WARMUP=${WARMUP:-24}  # the worker's Java code runs compiled at full speed only after some thousand steps
 WARMUP_AGAIN=${WARMUP_AGAIN:-4}  # before the service's later rounds of a size
-JIT_WARMUP=${JIT_WARMUP:-300}  # before a model's first cell, instead of WARMUP where larger
+JIT_WARMUP=${JIT_WARMUP:-1500}  # before a model's cells
+JIT_WARMUP_PX=${JIT_WARMUP_PX:-64}
 ROUNDS=${ROUNDS:-2}
 PIN=${PIN:-fastest}
 PORT=${PORT:-18088}
@@ -67,13 +70,12 @@ source scripts/bench-service.sh
 (($# > 0)) || set -- src/main/models/shapes:64,128,256
 began=$(date -u +%H:%M)
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS JIT_WARMUP=$JIT_WARMUP PIN=$PIN)"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS JIT_WARMUP=$JIT_WARMUP at $JIT_WARMUP_PX px PIN=$PIN)"
 
 field() { awk -v key="$2" '{ for (i = 2; i <= NF; i++) if ($i == key) print $(i - 1) }' <<<"$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 
 rows=()
-declare -A jit_warm=()
 for spec in "$@"; do
     MODEL_DIR=${spec%%:*}
     scale=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['vae_scale_factor'])" \
@@ -106,6 +108,12 @@ for spec in "$@"; do
         exit 1
     fi
     echo "  $check"
+    if ((JIT_WARMUP > 0)); then
+        began_warmup=$SECONDS
+        WARMUP_REQUESTS=$((JIT_WARMUP - 1)) BENCH_EXTRA="\"width\": $JIT_WARMUP_PX, \"height\": $JIT_WARMUP_PX, \"steps\": $STEPS,
+            \"scheduler\": \"dpmpp_2m\"" run_bench_program BatchingLoad 1 1 1 "service=$url" >/dev/null
+        echo "  JIT warm-up: $JIT_WARMUP requests at $JIT_WARMUP_PX px in $((SECONDS - began_warmup)) s"
+    fi
     for px in "${sizes[@]}"; do
         latent=$((px / scale))
         # ROUNDS times in turn, the loop (at each thread count) and the service (at each concurrency): the machine
@@ -150,12 +158,7 @@ for spec in "$@"; do
                     where=" on vCPU $pin_cpu"
                 fi
                 before=$(unet_seconds "$url")
-                cell_warmup=$warmup
-                if [[ -z ${jit_warm[$MODEL_DIR]:-} ]]; then  # the model's first cell
-                    ((JIT_WARMUP <= warmup)) || cell_warmup=$JIT_WARMUP
-                    jit_warm[$MODEL_DIR]=done
-                fi
-                WARMUP_REQUESTS=$cell_warmup BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
+                WARMUP_REQUESTS=$warmup BENCH_EXTRA="$extra" run_bench_program BatchingLoad "$IMAGES" 1 "$c" \
                     "service=$url" >"$OUT/service-$(basename "$MODEL_DIR")-$px-c$c.txt"
                 after=$(unet_seconds "$url")
                 [[ -z $where ]] || taskset -a -p -c "$all_cpus" "$pid" >/dev/null
@@ -196,7 +199,7 @@ done
 
 echo
 machine_line
-echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS JIT_WARMUP=$JIT_WARMUP PIN=$PIN), from $began UTC"
+echo "command: scripts/bench-sizes.sh $* (STEPS=$STEPS IMAGES=$IMAGES CONCURRENCY=\"$CONCURRENCY\" LOOP_THREADS=\"$LOOP_THREADS\" ROUNDS=$ROUNDS JIT_WARMUP=$JIT_WARMUP at $JIT_WARMUP_PX px PIN=$PIN), from $began UTC"
 echo
 header="| model | image px (latent) | loop s per step (threads) | service s per step | service speed against the loop | loop images/s"
 rule="| --- | --- | --- | --- | --- | ---"
