@@ -37,9 +37,9 @@
 #
 # The JIT compiles the service's request path (HTTP, JSON, jobs, metrics: some 10,000 methods) over its first
 # thousands of requests (a method called once a request reaches C2's thresholds only after some thousands), and where
-# the whole process is on one vCPU its compiler threads take the worker's time: the bundled model at 64 px (an image
-# of about 110 ms), 10.7 ms of theirs an image over the first 300 requests, 3.8-6.8 ms up to the 1200th, 0.8-2.9 ms
-# from the 1200th to the 3000th (scripts/bench-jit-warmup.sh; BENCHMARKS.md, "Real sizes"). A served process lives
+# the whole process is on one vCPU its compiler threads take the worker's time: the bundled model at 64 px (0.12-0.14
+# s a request by curl), 10.7 ms of theirs an image over the first 300 requests, 3.8-6.8 ms up to the 1200th, 0.8-2.9
+# ms from the 1200th to the 3000th (scripts/bench-jit-warmup.sh; BENCHMARKS.md, "Real sizes"). A served process lives
 # far longer than that, so before its cells each model gets $JIT_WARMUP requests one at a time at $JIT_WARMUP_PX px
 # (cheap; the Java code is the same at every size), the process on both vCPUs (a Python loop has no JIT to warm).
 # JIT_WARMUP=0 measures the process young. The client (BatchingLoad, a fresh JVM per cell) first warms its own HTTP
