@@ -47,7 +47,8 @@ cost = json.load(open(path))["costs"]["unetSeconds"]
 side = px // json.load(open(model_dir + "/model_index.json"))["vae_scale_factor"]
 rows, area = 2, side * side
 q = cost.get("rowsExponent") or 1
-seconds = cost["fixed"] + rows ** q * (cost["perArea"] * area + cost["perAreaSquared"] * area * area)
+seconds = (cost["fixed"] + rows ** q * (cost.get("perRow", 0) + cost["perArea"] * area)
+           + rows * cost["perAreaSquared"] * area * area)
 if cost["parallelFrom"] > 0 and rows * area >= cost["parallelFrom"]:
     seconds *= cost["parallelFactor"]
 print(f"{seconds:.4f}")
@@ -80,7 +81,7 @@ SERVICES=()
 import glob, json, sys
 [path] = glob.glob(sys.argv[1] + "/*.json")
 entry = json.load(open(path))
-for term in ("fixed", "perArea", "perAreaSquared"):
+for term in ("fixed", "perRow", "perArea", "perAreaSquared"):
     entry["costs"]["unetSeconds"][term] *= float(sys.argv[2])
 json.dump(entry, open(path, "w"))
 PY

@@ -116,7 +116,7 @@ class CostsMeasuredAgainTest {
     private static void inflateUnetTimes(Path kept) throws IOException {
         JsonNode entry = JSON.readTree(kept.toFile());
         ObjectNode seconds = (ObjectNode) entry.get("costs").get("unetSeconds");
-        for (String term : List.of("fixed", "perArea", "perAreaSquared")) {
+        for (String term : List.of("fixed", "perRow", "perArea", "perAreaSquared")) {
             seconds.put(term, seconds.get(term).asDouble() * INFLATION);
         }
         Files.writeString(kept, JSON.writeValueAsString(entry));

@@ -4,24 +4,29 @@ import java.util.List;
 
 /**
  * What one network call costs (bytes of native memory at its peak, or seconds), as a function of its rows and the
- * latent area it works on: {@code fixed + rows^rowsExponent × (perArea × area + perAreaSquared × area²)}. The square
- * term is attention's: its score matrices grow with the square of the number of latent positions. The exponent is a
- * batch's discount: rows share each layer's weights and fill the matrix kernels better than one row does, so that 8
- * rows of a mid-size latent cost less than 8 times one row (the bundled model's 48x48, 8 rows, was over-estimated by
- * 26-36% with every row charged alike: BENCHMARKS.md, "What does admission by cost predict"). A call of at least
- * {@code parallelFrom} work (rows × area) runs on more threads ({@link IntraOpThreads}), and its time is that times
- * {@code parallelFactor}: one curve cannot follow the step down where the second core joins (a 64x64 decoder call of
- * the bundled model took 0.059 s on two threads, a 56x56 one 0.085 s on one). Fitted to measured calls by least
- * squares, every coefficient at least zero.
+ * latent area it works on: {@code fixed + rows^rowsExponent × (perRow + perArea × area) + rows × perAreaSquared ×
+ * area²}. The square term is attention's: its score matrices grow with the square of the number of latent positions,
+ * row by row, so every row pays it alike. The exponent is a batch's discount on the rest: rows share each layer's
+ * weights and fill the matrix kernels better than one row does, so that 8 rows of a mid-size latent cost less than 8
+ * times one row (the bundled model's 48x48, 8 rows, was over-estimated by 26-36% with every row charged alike:
+ * BENCHMARKS.md, "What does admission by cost predict"). {@code perRow} is what a row costs whatever its area (the
+ * layers' work on the text conditioning, the time embedding, kernels too small to fill the cores): without it a
+ * curve through the probe's one-row calls missed its own batches of 2-16 rows at the model's own size by up to 28%
+ * and 8 rows at 4 times that side by up to +24% (the tiny SD 1.x fixture; BENCHMARKS.md, same section). A call of
+ * at least {@code parallelFrom} work (rows × area) runs on more threads ({@link IntraOpThreads}), and its time is
+ * that times {@code parallelFactor}: one curve cannot follow the step down where the second core joins (a 64x64
+ * decoder call of the bundled model took 0.059 s on two threads, a 56x56 one 0.085 s on one). Fitted to measured
+ * calls by least squares, every coefficient at least zero.
  *
  * @param parallelFrom   work from which calls run on more threads; 0: every call runs alike (memory; costs stored
  *                       before this was measured)
  * @param parallelFactor what those calls cost against the curve (below 1: faster); ignored where parallelFrom is 0
  * @param rowsExponent   how the per-row cost grows with the rows of a call, at most 1 (1: every row alike; memory,
  *                       and costs stored before this was measured, where it reads 0)
+ * @param perRow         a row's cost whatever its area (0 in costs stored before it was measured)
  */
 public record CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom,
-        double parallelFactor, double rowsExponent) {
+        double parallelFactor, double rowsExponent, double perRow) {
 
     /** One measured call: its rows, its latent area (height × width) and what it cost. */
     public record Sample(int rows, double area, double value) {
@@ -41,7 +46,8 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         if (rowsExponent == 0) {
             rowsExponent = 1;  // stored before batches were measured
         }
-        if (!(fixed >= 0 && perArea >= 0 && perAreaSquared >= 0 && parallelFrom >= 0 && Double.isFinite(parallelFrom)
+        if (!(fixed >= 0 && perRow >= 0 && perArea >= 0 && perAreaSquared >= 0 && parallelFrom >= 0
+                && Double.isFinite(parallelFrom)
                 && (parallelFrom == 0 || parallelFactor > 0 && Double.isFinite(parallelFactor))
                 && rowsExponent > 0 && rowsExponent <= 1)) {
             throw new IllegalArgumentException("call cost coefficients must be finite and at least zero, and the rows "
@@ -49,18 +55,25 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         }
     }
 
+    /** A cost without a per-row term. */
+    public CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom, double parallelFactor,
+            double rowsExponent) {
+        this(fixed, perArea, perAreaSquared, parallelFrom, parallelFactor, rowsExponent, 0);
+    }
+
     /** A cost that does not change where calls take more threads, every row alike. */
     public CallCost(double fixed, double perArea, double perAreaSquared) {
-        this(fixed, perArea, perAreaSquared, 0, 1, 1);
+        this(fixed, perArea, perAreaSquared, 0, 1, 1, 0);
     }
 
     /** A cost that charges every row alike. */
     public CallCost(double fixed, double perArea, double perAreaSquared, double parallelFrom, double parallelFactor) {
-        this(fixed, perArea, perAreaSquared, parallelFrom, parallelFactor, 1);
+        this(fixed, perArea, perAreaSquared, parallelFrom, parallelFactor, 1, 0);
     }
 
     public double estimate(int rows, double area) {
-        double cost = fixed + Math.pow(rows, rowsExponent) * (perArea * area + perAreaSquared * area * area);
+        double cost = fixed + Math.pow(rows, rowsExponent) * (perRow + perArea * area)
+                + rows * perAreaSquared * area * area;
         return parallel(rows, area) ? cost * parallelFactor : cost;
     }
 
@@ -119,7 +132,7 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
                     .toList();
             CallCost curve = fitCurve(serial, errors, rowsExponent);
             CallCost candidate = new CallCost(curve.fixed, curve.perArea, curve.perAreaSquared, parallelFrom, f,
-                    rowsExponent);
+                    rowsExponent, curve.perRow);
             double error = candidate.error(samples, errors);
             if (error < bestError) {
                 bestError = error;
@@ -156,42 +169,62 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("no samples to fit a call cost to");
         }
-        boolean[] used = {true, true, true};
+        // terms: fixed, perRow, perArea, perAreaSquared; a per-row cost is told from the fixed one by calls of
+        // different rows only
+        boolean[] used = {true, samples.stream().mapToInt(Sample::rows).distinct().count() > 1, true, true};
         while (true) {
             double[] coefficients = solve(samples, used, errors, rowsExponent);
             int negative = -1;
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < coefficients.length; k++) {
                 if (used[k] && coefficients[k] < 0 && (negative < 0 || coefficients[k] < coefficients[negative])) {
                     negative = k;
                 }
             }
             if (negative < 0) {
-                return new CallCost(coefficients[0], coefficients[1], coefficients[2], 0, 1, rowsExponent);
+                return new CallCost(coefficients[0], coefficients[2], coefficients[3], 0, 1, rowsExponent,
+                        coefficients[1]);
             }
             used[negative] = false;
         }
     }
 
-    /** Least squares over the used terms (normal equations, scaled for conditioning; three unknowns at most). */
+    /** A sample's value for each term of the curve, as {@link #estimate} multiplies them by the coefficients. */
+    private static double[] terms(Sample sample, double rowsExponent) {
+        double batch = Math.pow(sample.rows(), rowsExponent);
+        return new double[] {1, batch, batch * sample.area(), sample.rows() * sample.area() * sample.area()};
+    }
+
+    /**
+     * Least squares over the used terms (normal equations, each term scaled to its largest value for conditioning;
+     * four unknowns at most); coefficients of unused terms are 0.
+     */
     private static double[] solve(List<Sample> samples, boolean[] used, Errors errors, double rowsExponent) {
-        double largest = samples.stream().mapToDouble(s -> Math.pow(s.rows(), rowsExponent) * s.area()).max()
-                .orElse(1);
-        double[][] normal = new double[3][3];
-        double[] right = new double[3];
+        int n = used.length;
+        double[] largest = new double[n];
         for (Sample sample : samples) {
-            double x = Math.pow(sample.rows(), rowsExponent) * sample.area() / largest;
-            double[] terms = {1, x, x * sample.area() / largest};
+            double[] terms = terms(sample, rowsExponent);
+            for (int k = 0; k < n; k++) {
+                largest[k] = Math.max(largest[k], Math.abs(terms[k]));
+            }
+        }
+        double[][] normal = new double[n][n];
+        double[] right = new double[n];
+        for (Sample sample : samples) {
+            double[] terms = terms(sample, rowsExponent);
+            for (int k = 0; k < n; k++) {
+                terms[k] = largest[k] > 0 ? terms[k] / largest[k] : 0;
+            }
             double weight = weight(sample, errors);
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
                     normal[i][j] += weight * terms[i] * terms[j];
                 }
                 right[i] += weight * terms[i] * sample.value();
             }
         }
-        for (int k = 0; k < 3; k++) {
-            if (!used[k]) {
-                for (int j = 0; j < 3; j++) {
+        for (int k = 0; k < n; k++) {
+            if (!used[k] || largest[k] == 0) {
+                for (int j = 0; j < n; j++) {
                     normal[k][j] = 0;
                     normal[j][k] = 0;
                 }
@@ -200,7 +233,11 @@ public record CallCost(double fixed, double perArea, double perAreaSquared, doub
             }
         }
         double[] scaled = gauss(normal, right);
-        return new double[] {scaled[0], scaled[1] / largest, scaled[2] / (largest * largest)};
+        double[] coefficients = new double[n];
+        for (int k = 0; k < n; k++) {
+            coefficients[k] = largest[k] > 0 ? scaled[k] / largest[k] : 0;
+        }
+        return coefficients;
     }
 
     private static double[] gauss(double[][] a, double[] b) {

@@ -87,6 +87,34 @@ class CallCostTest {
     }
 
     @Test
+    void aPerRowCostIsToldFromTheFixedOneByCallsOfSeveralRows() {
+        // a row's cost whatever its area, discounted in batches as the area's work is; attention's every row alike
+        CallCost truth = new CallCost(0.001, 2e-6, 1.5e-10, 4096, 0.9, 0.8, 0.002);
+        List<CallCost.Sample> samples = samples(truth);
+        samples.add(sample(truth, 16, 16));
+        for (int side : new int[] {32, 48, 64}) {
+            samples.add(sample(truth, 8, side));
+        }
+
+        CallCost fitted = CallCost.fit(samples, CallCost.Errors.RELATIVE, 4096);
+
+        assertThat(fitted.perRow()).isCloseTo(0.002, within(2e-5));
+        assertThat(fitted.fixed()).isCloseTo(0.001, within(2e-5));
+        assertThat(fitted.rowsExponent()).isCloseTo(0.8, within(0.011));
+        assertPredictsWithin3Percent(fitted, truth, new int[][] {{2, 24}, {8, 16}, {4, 40}, {8, 96}, {2, 128}});
+    }
+
+    @Test
+    void attentionsTermCostsEveryRowAlike() {
+        CallCost attentionOnly = new CallCost(0, 0, 1e-9, 0, 1, 0.5, 0);
+        CallCost perRowOnly = new CallCost(0, 0, 0, 0, 1, 0.5, 1);
+
+        assertThat(attentionOnly.estimate(4, 100)).isCloseTo(4 * attentionOnly.estimate(1, 100), within(1e-12));
+        assertThat(perRowOnly.estimate(4, 100)).isCloseTo(2, within(1e-12));
+        assertThatThrownBy(() -> new CallCost(0, 0, 0, 0, 1, 1, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rowsStayAlikeWhereNoBatchTellsThemApartOrTheFileIsOlder() {
         CallCost truth = new CallCost(0.004, 1.6e-5, 3e-10, 4096, 0.7);
         List<CallCost.Sample> oneRow = new ArrayList<>();

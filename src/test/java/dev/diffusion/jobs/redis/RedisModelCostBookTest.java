@@ -55,10 +55,11 @@ class RedisModelCostBookTest {
         assertThat(read.slowdown()).isEqualTo(1);
         assertThat(read.slowdownAt(Instant.now())).isEqualTo(1);
         assertThat(read.costs().unetSeconds().perArea()).isEqualTo(0.001);
-        // stored before the step where calls take more threads, and batches, were measured: one curve for every
-        // call, every row alike
+        // stored before the step where calls take more threads, batches and a row's own cost were measured: one
+        // curve for every call, every row alike
         assertThat(read.costs().unetSeconds().parallelFrom()).isZero();
         assertThat(read.costs().unetSeconds().rowsExponent()).isEqualTo(1);
+        assertThat(read.costs().unetSeconds().perRow()).isZero();
         assertThat(read.costs().unetSeconds().estimate(4, 1e6)).isEqualTo(0.001 * 4e6);
     }
 }
