@@ -33,9 +33,9 @@ public final class CostMeasurements {
     /**
      * Raise when what the probe measures changes, so that older files are measured again (3: ATen kernels at AVX2;
      * 4: an 8-row mid-size UNet call; 5: the rows exponent; 6: warm-up, a second timing pass, decoder batches;
-     * 7: a per-row term, attention's term without the batch discount).
+     * 7: a per-row term, attention's term without the batch discount; 8: decoder batches of 2).
      */
-    private static final int FORMAT = 7;
+    private static final int FORMAT = 8;
     private static final List<String> SPEED_SETTINGS = List.of("ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "LD_PRELOAD",
             "MALLOC_CONF", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS");
 

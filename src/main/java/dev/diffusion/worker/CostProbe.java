@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * Measures what a model's calls cost on this worker, at warm-up: UNet and decoder calls through the pipeline's own
  * path, at latent sides from 8 up by 8 until a call takes {@code maxCallSeconds} (or a quarter of the memory budget,
  * or the side is eight times the model's own), at one row (image) each, at the model's own size also at more, and at
- * two, three and four times its side also at eight UNet rows and four decoded images.
+ * two, three and four times its side also at eight UNet rows and two and four decoded images.
  * Each call is made once to set up kernels for the shape, once to measure memory, then twice timed (CPU time of the
  * calling thread, so other load on the machine does not count); once every call is measured, each is timed twice more
  * and the shortest of the four times kept. That second pass comes seconds after the first, not straight after it:
@@ -57,11 +57,12 @@ public final class CostProbe {
     private static final List<Integer> MID_BATCH_SIDE_MULTIPLES = List.of(2, 3, 4);
     private static final int MID_BATCH_ROWS = 8;
     /**
-     * The decoder's batches are a request's images: 4 of them at those sides are measured too. Fitted to its one-image
-     * calls and one batch of two at the model's own size, the tiny SD 1.x fixture's decoder over-estimated 2-8 images
-     * at 2-4 times its side by 20-36% (BENCHMARKS.md, "What does admission by cost predict").
+     * The decoder's batches are a request's images: 2 and 4 of them at those sides are measured too. Fitted to its
+     * one-image calls and one batch of two at the model's own size, the tiny SD 1.x fixture's decoder over-estimated
+     * 2-8 images at 2-4 times its side by 20-36%; with batches of 4 there, its calls of 2 images still by 18-31%
+     * (BENCHMARKS.md, "What does admission by cost predict").
      */
-    private static final int MID_BATCH_IMAGES = 4;
+    private static final List<Integer> MID_BATCH_IMAGES = List.of(2, 4);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final DiffusionPipeline pipeline;
@@ -125,8 +126,10 @@ public final class CostProbe {
             if (side == roundUp(ownSide)) {
                 record(vaeBytes, vaeSeconds, side, 2, this::vaeCall);
             }
-            if (midBatch(side, ownSide, call, MID_BATCH_IMAGES)) {
-                record(vaeBytes, vaeSeconds, side, MID_BATCH_IMAGES, this::vaeCall);
+            for (int images : MID_BATCH_IMAGES) {
+                if (midBatch(side, ownSide, call, images)) {
+                    record(vaeBytes, vaeSeconds, side, images, this::vaeCall);
+                }
             }
             if (call.seconds() > maxCallSeconds || call.bytes() > memoryBudget / 4) {
                 break;
