@@ -20,11 +20,14 @@ import org.springframework.validation.annotation.Validated;
  *                        the same model files and settings; unset: every start measures
  * @param probeCallTime   a probe call that takes longer than this ends the probe's growing sizes: costs beyond are
  *                        extrapolated by the fitted model
+ * @param probeWarmUp     the most time the probe spends on warm-up calls of each network before it measures, so that
+ *                        the JIT has compiled the code around a call (at most 1500 calls)
  */
 @Validated
 @ConfigurationProperties("diffusion.limits")
 public record CostLimitsProperties(DataSize maxNativeMemory, @NotNull @DefaultValue("2m") Duration maxJobTime,
-        Path costCacheDir, @NotNull @DefaultValue("500ms") Duration probeCallTime) {
+        Path costCacheDir, @NotNull @DefaultValue("500ms") Duration probeCallTime,
+        @NotNull @DefaultValue("6s") Duration probeWarmUp) {
 
     /** The memory budget of one of {@code workers} workers of this process, in bytes. */
     public long budgetBytes(int workers) {

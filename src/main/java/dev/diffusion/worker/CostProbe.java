@@ -28,9 +28,10 @@ import java.util.function.Supplier;
  * on a shared machine a vCPU runs up to 1.9 times slower for a while (a host's other guests), which the calling
  * thread's CPU time does not hide, and two runs back to back fall in the same slow spell (a 64x64 decoder call of the
  * tiny SD 1.x fixture measured 52 ms in one probe, 28-33 ms elsewhere).
- * Before any of that, calls at the smallest side warm the Java and libtorch code around a call: without them the
- * tiny SD 1.x fixture's first UNet calls (side 8 and 16) measured 3.4 and 4.1 ms, with them 2.0-2.3 and 2.3-2.9 ms
- * (BENCHMARKS.md, "What does admission by cost predict").
+ * Before any of that, calls at the smallest side warm the Java and libtorch code around a call, up to 1500 of each
+ * network or {@code warmUpSeconds}, while the JIT compiles it: after 50 such calls the tiny SD 1.x fixture's samples
+ * ran a median 5-22% slower than the same calls a minute later, which made the fit over-estimate them (BENCHMARKS.md,
+ * "What does admission by cost predict").
  * Memory is the growth of the resident size to the call's peak, with freed memory handed back to the system first,
  * so that what the allocator kept from earlier calls does not hide it. The timed calls run as a serving worker's do,
  * on the memory the allocator kept: after that hand-back a call pays a page fault for every page it touches, which
@@ -43,9 +44,8 @@ public final class CostProbe {
     private static final int SIDE_STEP = 8;
     /** Timed runs of a call in each of the two passes. */
     private static final int TIMED_RUNS = 2;
-    /** Warm-up calls of each network at the smallest side, at most; and their time, at most. */
-    private static final int WARM_UP_CALLS = 50;
-    private static final double WARM_UP_SECONDS = 2;
+    /** Warm-up calls of each network at the smallest side, at most. */
+    private static final int WARM_UP_CALLS = 1500;
     /** The most rows of a batch measured at the model's own size (the 8 guided images of a full batch give 16). */
     private static final int MAX_BATCH_ROWS = 32;
     /**
@@ -67,6 +67,7 @@ public final class CostProbe {
 
     private final DiffusionPipeline pipeline;
     private final double maxCallSeconds;
+    private final double warmUpSeconds;
     private final long memoryBudget;
     private final boolean measuresMemory;
     private final Runnable betweenCalls;
@@ -78,15 +79,17 @@ public final class CostProbe {
     private final List<Retime> retimes = new ArrayList<>();
 
     /**
+     * @param warmUpSeconds  the most time spent on warm-up calls of each network
      * @param measuresMemory false on a GPU, whose memory the process's resident size does not show
      * @param betweenCalls   run before each measured call, outside the measurement (a worker serves its jobs there);
      *                       a {@link CancellationException} from it stops the probe
      */
-    public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, long memoryBudget, boolean measuresMemory,
-            Runnable betweenCalls) {
+    public CostProbe(DiffusionPipeline pipeline, double maxCallSeconds, double warmUpSeconds, long memoryBudget,
+            boolean measuresMemory, Runnable betweenCalls) {
         this.pipeline = pipeline;
         this.betweenCalls = betweenCalls;
         this.maxCallSeconds = maxCallSeconds;
+        this.warmUpSeconds = warmUpSeconds;
         this.memoryBudget = memoryBudget;
         this.measuresMemory = measuresMemory && NativeMemory.resetPeak() && NativeMemory.peakBytes() > 0;
     }
@@ -179,7 +182,7 @@ public final class CostProbe {
 
     /** Calls at the smallest side until the code around them is compiled (or the time is up). */
     private void warmUp(Call call) {
-        long end = System.nanoTime() + (long) (WARM_UP_SECONDS * 1e9);
+        long end = System.nanoTime() + (long) (warmUpSeconds * 1e9);
         for (int i = 0; i < WARM_UP_CALLS && System.nanoTime() < end; i++) {
             betweenCalls.run();
             call.measure(SIDE_STEP, 1, false, 1);

@@ -168,8 +168,8 @@ public class WorkerPool implements SmartLifecycle {
         } else {
             try {
                 // a shutdown must not wait for the probe: it stops at its next call
-                costs = new CostProbe(pipeline, probeCallSeconds(), budgetBytes, !device.isGpu(), betweenCalls)
-                        .measure();
+                costs = new CostProbe(pipeline, probeCallSeconds(), probeWarmUpSeconds(), budgetBytes,
+                        !device.isGpu(), betweenCalls).measure();
             } catch (CancellationException e) {
                 log.info("measuring model {} on {} stopped: the service is shutting down", name, device);
                 return Optional.empty();
@@ -199,8 +199,8 @@ public class WorkerPool implements SmartLifecycle {
             return false;
         }
         long began = System.nanoTime();
-        ModelCosts costs = new CostProbe(pipeline, probeCallSeconds(), old.budgetBytes(), !device.isGpu(),
-                betweenCalls).measure();
+        ModelCosts costs = new CostProbe(pipeline, probeCallSeconds(), probeWarmUpSeconds(), old.budgetBytes(),
+                !device.isGpu(), betweenCalls).measure();
         ModelIndex index = pipeline.index();
         double side = (double) index.sampleSize() / index.vaeScaleFactor();
         double area = side * side;
@@ -237,11 +237,16 @@ public class WorkerPool implements SmartLifecycle {
 
     /** The probe's settings and the pipelines' threads: part of what a kept measurement must match. */
     private String probeSettings() {
-        return "max call " + probeCallSeconds() + " s, " + IntraOpThreads.forMachine(batching.parallelFromRows());
+        return "max call " + probeCallSeconds() + " s, warm-up " + probeWarmUpSeconds() + " s, "
+                + IntraOpThreads.forMachine(batching.parallelFromRows());
     }
 
     private double probeCallSeconds() {
         return costLimits.probeCallTime().toNanos() / 1e9;
+    }
+
+    private double probeWarmUpSeconds() {
+        return costLimits.probeWarmUp().toNanos() / 1e9;
     }
 
     /**

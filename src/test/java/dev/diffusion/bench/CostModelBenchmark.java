@@ -53,7 +53,8 @@ class CostModelBenchmark {
         IntraOpThreads threads = IntraOpThreads.forMachine(Integer.getInteger("benchmark.parallelFromRows", 16));
         try (LoadedModel model = LoadedModel.load(ModelFolder.open(modelDir), Device.cpu());
                 DiffusionPipeline pipeline = new DiffusionPipeline(model, ModelCallListener.NONE, threads)) {
-            CostProbe probe = new CostProbe(pipeline, 0.5, 8L << 30, true, () -> { });
+            // the probe's call time and warm-up as a worker's defaults (diffusion.limits.probe-*)
+            CostProbe probe = new CostProbe(pipeline, 0.5, 6, 8L << 30, true, () -> { });
             long start = System.nanoTime();
             long compiling = JIT.getTotalCompilationTime();
             ModelCosts costs = probe.measure();

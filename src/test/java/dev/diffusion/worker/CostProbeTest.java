@@ -37,7 +37,7 @@ class CostProbeTest {
         model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
         // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
-        probe = new CostProbe(pipeline, 0.2, 8L << 30, true, () -> { });
+        probe = new CostProbe(pipeline, 0.2, 1, 8L << 30, true, () -> { });
         costs = probe.measure();
     }
 
@@ -95,7 +95,7 @@ class CostProbeTest {
             }
         };
         try (DiffusionPipeline slowed = new DiffusionPipeline(model, slowFirstPass, new IntraOpThreads(1, 2, 8))) {
-            CostProbe retimed = new CostProbe(slowed, 0.11, 8L << 30, true, () -> callsSinceBetween.set(0));
+            CostProbe retimed = new CostProbe(slowed, 0.11, 0.2, 8L << 30, true, () -> callsSinceBetween.set(0));
             retimed.measure();
 
             Map<String, List<CallCost.Sample>> samples = retimed.samples();
@@ -117,7 +117,7 @@ class CostProbeTest {
     @Test
     void whatRunsBetweenCallsCanStopTheProbeBeforeItsNextCall() {
         AtomicInteger asked = new AtomicInteger();
-        CostProbe stopping = new CostProbe(pipeline, 0.05, 8L << 30, true, () -> {
+        CostProbe stopping = new CostProbe(pipeline, 0.05, 0.2, 8L << 30, true, () -> {
             if (asked.incrementAndGet() > 2) {
                 throw new CancellationException("stopping");
             }
