@@ -1,5 +1,6 @@
 package dev.diffusion.worker;
 
+import com.sun.jna.Memory;
 import dev.diffusion.model.CallCost;
 import dev.diffusion.model.ModelCosts;
 import dev.diffusion.model.ModelIndex;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -96,6 +98,16 @@ public final class CostProbe {
 
     /** @throws CancellationException if {@code betweenCalls} stopped it */
     public ModelCosts measure() {
+        Optional<Memory> cpus = CpuAffinity.current();
+        try {
+            return measure(cpus.map(CpuAffinity::cpus).orElse(List.of()));
+        } finally {
+            cpus.ifPresent(CpuAffinity::set);
+        }
+    }
+
+    /** @param cpus where the calling thread may run; with two or more, each timing pass runs on one of them */
+    private ModelCosts measure(List<Integer> cpus) {
         ModelIndex index = pipeline.index();
         int ownSide = index.sampleSize() / index.vaeScaleFactor();
         int lastSide = 8 * roundUp(ownSide);
@@ -103,6 +115,12 @@ public final class CostProbe {
         double parallelFrom = pipeline.threads().parallelFromArea(index.latentChannels());
         warmUp(this::unetCall);
         warmUp(this::vaeCall);
+        // libtorch's worker threads take the affinity of the thread that starts them: a call that takes more threads
+        // starts them before any pinning (the warm-up's calls do where every call takes the same threads)
+        if (parallelFrom > 0) {
+            unetCall(SIDE_STEP, (int) Math.ceil(parallelFrom / (SIDE_STEP * SIDE_STEP)), false, 1);
+        }
+        pinForPass(cpus, 0);
         for (int side = SIDE_STEP; side <= lastSide; side += SIDE_STEP) {
             Measured call = record(unetBytes, unetSeconds, side, 1, this::unetCall);
             if (side == roundUp(ownSide)) {
@@ -138,12 +156,23 @@ public final class CostProbe {
                 break;
             }
         }
+        pinForPass(cpus, 1);
         for (Retime retime : retimes) {
             betweenCalls.run();
             retime.run();
         }
         return new ModelCosts(fitOrZero(unetBytes), CallCost.fit(unetSeconds, CallCost.Errors.RELATIVE, parallelFrom),
                 fitOrZero(vaeBytes), CallCost.fit(vaeSeconds, CallCost.Errors.RELATIVE, parallelFrom));
+    }
+
+    /**
+     * Keeps the calling thread on one CPU for a timing pass, another for each pass, where it may run on two or more:
+     * the shorter of the two passes' times then comes from the faster CPU, when one is in a slow spell.
+     */
+    private static void pinForPass(List<Integer> cpus, int pass) {
+        if (cpus.size() >= 2) {
+            CpuAffinity.pin(cpus.get(pass % cpus.size()));
+        }
     }
 
     /** Whether a batch of {@code rows} is measured at this side: a mid size, within the limits at one row's cost. */

@@ -14,14 +14,22 @@ import dev.diffusion.pipeline.DiffusionPipeline;
 import dev.diffusion.pipeline.ModelCallListener;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /** The warm-up probe on the random-weight test model: what it measures, and that a shutdown stops it. */
 class CostProbeTest {
@@ -31,6 +39,8 @@ class CostProbeTest {
     /** A whole probe, measured once for the tests that read it. */
     private static CostProbe probe;
     private static ModelCosts costs;
+    /** The CPUs the test's thread could run on before the probe. */
+    private static List<Integer> cpusBefore;
 
     @BeforeAll
     static void load() {
@@ -38,6 +48,7 @@ class CostProbeTest {
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
         // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
         probe = new CostProbe(pipeline, 0.2, 1, 8L << 30, true, () -> { });
+        cpusBefore = CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
         costs = probe.measure();
     }
 
@@ -81,6 +92,26 @@ class CostProbeTest {
                     .isEqualTo(samples.get("unet bytes").stream().map(CallCost.Sample::rows).toList());
         }
         assertThat(samples.get("decoder seconds")).allSatisfy(sample -> assertThat(sample.value()).isPositive());
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void theProbeLeavesNoThreadOnFewerCpusThanItHad() throws IOException {
+        // each timing pass keeps the calling thread on one CPU; afterwards it runs where it did, and libtorch's worker
+        // threads, which take the affinity of the thread that starts them, were started before that
+        assertThat(CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of())).isEqualTo(cpusBefore);
+        Set<String> allowed = new HashSet<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    Files.readAllLines(task.resolve("status")).stream()
+                            .filter(line -> line.startsWith("Cpus_allowed_list:")).forEach(allowed::add);
+                } catch (NoSuchFileException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        assertThat(allowed).as("every thread's CPUs").hasSize(1);
     }
 
     @Test
