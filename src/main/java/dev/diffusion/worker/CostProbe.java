@@ -29,7 +29,9 @@ import java.util.function.Supplier;
  * and the shortest of the four times kept. That second pass comes seconds after the first, not straight after it:
  * on a shared machine a vCPU runs up to 1.9 times slower for a while (a host's other guests), which the calling
  * thread's CPU time does not hide, and two runs back to back fall in the same slow spell (a 64x64 decoder call of the
- * tiny SD 1.x fixture measured 52 ms in one probe, 28-33 ms elsewhere).
+ * tiny SD 1.x fixture measured 52 ms in one probe, 28-33 ms elsewhere). Where the worker may run on two CPUs or more
+ * (Linux), the first pass runs on one and the second on another, so that one vCPU's slow spell cannot slow all four
+ * times (in one of ten probes the second pass ran a median 1.44 times slower than the first).
  * Before any of that, calls at the smallest side warm the Java and libtorch code around a call, up to 1500 of each
  * network or {@code warmUpSeconds}, while the JIT compiles it: after 50 such calls the tiny SD 1.x fixture's samples
  * ran a median 5-22% slower than the same calls a minute later, which made the fit over-estimate them (BENCHMARKS.md,

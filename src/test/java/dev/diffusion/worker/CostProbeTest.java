@@ -2,6 +2,7 @@ package dev.diffusion.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import dev.diffusion.model.CallCost;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,13 +43,20 @@ class CostProbeTest {
     private static ModelCosts costs;
     /** The CPUs the test's thread could run on before the probe. */
     private static List<Integer> cpusBefore;
+    /** The CPUs the probe's thread could run on before each measured call, in order (duplicates dropped). */
+    private static final List<List<Integer>> cpusBetweenCalls = new ArrayList<>();
 
     @BeforeAll
     static void load() {
         model = LoadedModel.load(ModelFolder.open(Path.of("src/test/resources/models/tiny")), Device.cpu());
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
         // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
-        probe = new CostProbe(pipeline, 0.2, 1, 8L << 30, true, () -> { });
+        probe = new CostProbe(pipeline, 0.2, 1, 8L << 30, true, () -> {
+            List<Integer> cpus = CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
+            if (cpusBetweenCalls.isEmpty() || !cpusBetweenCalls.get(cpusBetweenCalls.size() - 1).equals(cpus)) {
+                cpusBetweenCalls.add(cpus);
+            }
+        });
         cpusBefore = CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
         costs = probe.measure();
     }
@@ -92,6 +101,15 @@ class CostProbeTest {
                     .isEqualTo(samples.get("unet bytes").stream().map(CallCost.Sample::rows).toList());
         }
         assertThat(samples.get("decoder seconds")).allSatisfy(sample -> assertThat(sample.value()).isPositive());
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void eachTimingPassRunsOnItsOwnCpu() {
+        assumeTrue(cpusBefore.size() >= 2, "one CPU: both passes run on it");
+        // the warm-up's calls run where the thread may, the first pass on the first CPU, the retimes on the second
+        assertThat(cpusBetweenCalls).containsExactly(cpusBefore, List.of(cpusBefore.get(0)),
+                List.of(cpusBefore.get(1)));
     }
 
     @Test
