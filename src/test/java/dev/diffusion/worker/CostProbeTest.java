@@ -52,12 +52,12 @@ class CostProbeTest {
         pipeline = new DiffusionPipeline(model, (network, images, nanos) -> { }, new IntraOpThreads(1, 2, 8));
         // one row at side 32 takes about 5 ms, so 8 rows (or 4 images) are well within the call time on a slow vCPU too
         probe = new CostProbe(pipeline, 0.2, 1, 8L << 30, true, () -> {
-            List<Integer> cpus = CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
+            List<Integer> cpus = threadCpus();
             if (cpusBetweenCalls.isEmpty() || !cpusBetweenCalls.get(cpusBetweenCalls.size() - 1).equals(cpus)) {
                 cpusBetweenCalls.add(cpus);
             }
         });
-        cpusBefore = CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
+        cpusBefore = threadCpus();
         costs = probe.measure();
     }
 
@@ -117,7 +117,7 @@ class CostProbeTest {
     void theProbeLeavesNoThreadOnFewerCpusThanItHad() throws IOException {
         // each timing pass keeps the calling thread on one CPU; afterwards it runs where it did, and libtorch's worker
         // threads, which take the affinity of the thread that starts them, were started before that
-        assertThat(CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of())).isEqualTo(cpusBefore);
+        assertThat(threadCpus()).isEqualTo(cpusBefore);
         Set<String> allowed = new HashSet<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
@@ -153,6 +153,11 @@ class CostProbeTest {
                 assertThat(samples.get(fitted)).allSatisfy(sample -> assertThat(sample.value()).isLessThan(0.1));
             }
         }
+    }
+
+    /** The CPUs the calling thread may run on (none where that cannot be read). */
+    private static List<Integer> threadCpus() {
+        return CpuAffinity.current().map(CpuAffinity::cpus).orElse(List.of());
     }
 
     private static void burnCpu(double seconds) {
